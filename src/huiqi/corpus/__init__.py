@@ -1,0 +1,1 @@
+"""Corpus: the shipped source documents, parsed into documents, provisions and compilation entries."""
