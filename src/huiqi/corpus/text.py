@@ -78,3 +78,32 @@ def find_cn_dates(text: str) -> list[tuple[date, int, int]]:
     """Every "YYYY年M月D日" date in the text with its span (spans index the half-width text, same length)."""
     half = to_halfwidth_digits(text)
     return [(date(int(m[1]), int(m[2]), int(m[3])), m.start(), m.end()) for m in _CN_DATE.finditer(half)]
+
+
+_PAGE_MARKER = re.compile(r"[-－—]\s*\d{1,4}\s*[-－—]")
+_CJK_OR_PUNCT = rf"{CJK}，。、；：？！（）《》“”‘’〔〕【】"
+_SPACE_CJK_ALNUM = re.compile(
+    rf"(?<=[{_CJK_OR_PUNCT}])[ \t\u3000]+(?=[0-9A-Za-z%‰])|(?<=[0-9A-Za-z%‰])[ \t\u3000]+(?=[{_CJK_OR_PUNCT}])"
+)
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \t\u3000]+(?=[%‰])")
+_SPACE_RUN = re.compile(r"[ \t\u3000]{2,}")
+
+
+def is_page_marker(line: str) -> bool:
+    """True for the page numbers the PDF export leaves on their own line ("- 28 -")."""
+    return _PAGE_MARKER.fullmatch(line.strip()) is not None
+
+
+def clean_text(text: str) -> str:
+    """Repair one run of text: ASCII digits, no stray spaces around Chinese ("2021 年 9 月" → "2021年9月")."""
+    text = squeeze_cjk_spaces(to_halfwidth_digits(text))
+    text = _SPACE_BEFORE_PERCENT.sub("", _SPACE_CJK_ALNUM.sub("", text))
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def join_wrapped_lines(lines: list[str]) -> str:
+    """One paragraph from its printed lines: wrapped lines (and numbers split across them) joined, then cleaned.
+
+    "给予项目总投资 3" + "0%的支持" → "给予项目总投资30%的支持"; "20" + "21 年" → "2021年".
+    """
+    return clean_text("".join(line.strip() for line in lines))

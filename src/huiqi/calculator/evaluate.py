@@ -1,0 +1,355 @@
+"""Evaluating one measure for one subject on one date: status, amount, trace, missing facts, near misses.
+
+Statuses: eligible / ineligible / unknown (a needed fact is missing: `missing` says which) /
+expired / not_yet_in_force. Conditions use Kleene three-valued logic, so a blank field never turns
+into a false "not eligible": it becomes "unknown" with the fact to provide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from huiqi.rules import lang
+from huiqi.rules.facts import FactRegistry, Profile
+from huiqi.rules.model import PER_WORDS
+from huiqi.rules.pack import CompiledAmount, CompiledCondition, CompiledMeasure
+
+ELIGIBLE, INELIGIBLE, UNKNOWN, EXPIRED, NOT_YET = "eligible", "ineligible", "unknown", "expired", "not_yet_in_force"
+STATUS_WORDS = {ELIGIBLE: "符合", INELIGIBLE: "不符合", UNKNOWN: "待补充信息", EXPIRED: "已失效", NOT_YET: "尚未施行"}
+
+
+@dataclass
+class Step:
+    """One line of an explanation: a condition with its value, an intermediate value, or an arithmetic step."""
+
+    kind: str  # condition | value | amount | validity | limit
+    label: str
+    value: Any = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "value": _jsonable(self.value), "detail": self.detail}
+
+
+@dataclass
+class AmountOutcome:
+    exact: float | None = None
+    low: float | None = None
+    high: float | None = None
+    steps: list[Step] = field(default_factory=list)
+    unknown: list[lang.Node] = field(default_factory=list)  # expressions that could not be computed
+
+
+@dataclass
+class MeasureResult:
+    measure: CompiledMeasure
+    status: str
+    amount: AmountOutcome | None
+    trace: list[Step]
+    missing: list[str]  # flat fact names, e.g. revenue_2025
+    near_misses: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counted: bool = True  # False when a limit (exclusive group) dropped it from the total
+
+    @property
+    def id(self) -> str:
+        return self.measure.id
+
+    def best_amount(self) -> float:
+        """The amount used to compare alternatives: the exact figure, or the top of the range."""
+        if self.amount is None:
+            return 0.0
+        return self.amount.exact if self.amount.exact is not None else (self.amount.high or 0.0)
+
+
+class Evaluator:
+    """Evaluates measures of a pack for profiles; holds only the fact registry (labels)."""
+
+    def __init__(self, registry: FactRegistry):
+        self.registry = registry
+
+    # ------------------------------------------------------------ one measure
+
+    def evaluate(self, measure: CompiledMeasure, profile: Profile, as_of: date) -> MeasureResult:
+        env: dict[str, Any] = dict(profile.facts)
+        lets: dict[str, lang.Node] = {}
+        trace: list[Step] = []
+        for name, label, node in measure.lets:
+            env[name] = _round(lang.evaluate(node, env, as_of))
+            lets[name] = node
+            trace.append(Step("value", label, env[name], self._describe_facts(node, env, as_of, lets)))
+
+        verdict, cond_steps, unknown_atoms = self._conditions(measure.conditions, env, as_of, lets)
+        trace.extend(cond_steps)
+        status = {True: ELIGIBLE, False: INELIGIBLE, None: UNKNOWN}[verdict]
+        notes: list[str] = []
+        if measure.spec.once_per_subject and measure.id in profile.received and status != INELIGIBLE:
+            status = INELIGIBLE
+            notes.append("已享受过该措施（同一主体只能享受一次）")
+
+        amount = None
+        unknown_nodes = list(unknown_atoms)
+        if measure.amount is not None and status in (ELIGIBLE, UNKNOWN):
+            amount = self._amount(measure.amount, env, as_of, lets)
+            trace.extend(amount.steps)
+            if status == ELIGIBLE:
+                unknown_nodes.extend(amount.unknown)
+        missing = self._missing(unknown_nodes, env, as_of, lets)
+
+        near = self._near_misses(measure.conditions, env, as_of) if status == INELIGIBLE and not notes else []
+        validity_status, validity_note = self._validity(measure, as_of)
+        if validity_status is not None:
+            notes.append(validity_note)
+            trace.insert(0, Step("validity", validity_note))
+            status = validity_status
+        return MeasureResult(measure, status, amount, trace, missing, near, notes)
+
+    @staticmethod
+    def _validity(measure: CompiledMeasure, as_of: date) -> tuple[str | None, str]:
+        if measure.valid_from and as_of < measure.valid_from:
+            return NOT_YET, f"自 {measure.valid_from.isoformat()} 起施行，评估日 {as_of.isoformat()} 尚未施行"
+        if measure.valid_until and as_of > measure.valid_until:
+            return EXPIRED, f"有效期至 {measure.valid_until.isoformat()}，评估日 {as_of.isoformat()} 已失效"
+        if measure.superseded_from and as_of >= measure.superseded_from:
+            return EXPIRED, f"自 {measure.superseded_from.isoformat()} 起已被措施 {measure.superseded_by} 调整，按新规定执行"
+        return None, ""
+
+    # ------------------------------------------------------------ conditions
+
+    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> tuple[bool | None, list[Step], list[lang.Node]]:
+        """Value of a condition tree, its trace, and the atoms that are unknown and still matter."""
+        if cond.op == "when":
+            assert cond.node is not None
+            value = lang.evaluate(cond.node, env, as_of)
+            value = None if value is None else bool(value)
+            step = Step("condition", cond.label, value, self._describe_facts(cond.node, env, as_of, lets))
+            return value, [step], ([cond.node] if value is None else [])
+        results = [self._conditions(part, env, as_of, lets) for part in cond.parts]
+        values = [r[0] for r in results]
+        value = lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
+        steps: list[Step] = []
+        if cond.label != "全部条件":
+            steps.append(Step("condition", cond.label, value, "全部满足" if cond.op == "all" else "满足其一即可"))
+        for _, part_steps, _ in results:
+            steps.extend(part_steps)
+        # only unknown parts of an unknown group can still change the answer
+        unknown = [node for v, _, nodes in results if v is None for node in nodes] if value is None else []
+        return value, steps, unknown
+
+    def _near_misses(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[str]:
+        """What would qualify, when only one or two conditions fail."""
+        failing = [c for c in _leaves(cond) if c.node is not None and lang.evaluate(c.node, env, as_of) is False]
+        if not failing or len(failing) > 2:
+            return []
+        hints = []
+        for c in failing:
+            if c.gap is not None:
+                gap_value = lang.evaluate(c.gap[1], env, as_of)
+                if isinstance(gap_value, int | float) and gap_value > 0:
+                    hints.append(f"{c.label}：{c.gap[0]} {format_yuan(gap_value)}")
+                    continue
+            hints.append(self._comparison_hint(c, env, as_of) or f"未满足：{c.label}")
+        return hints
+
+    def _comparison_hint(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> str | None:
+        node = cond.node
+        if not isinstance(node, lang.Compare) or node.op not in ("<", "<=", ">", ">="):
+            return None
+        left, right = lang.evaluate(node.left, env, as_of), lang.evaluate(node.right, env, as_of)
+        if not all(isinstance(v, int | float) for v in (left, right)):
+            return None
+        symbol = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}[node.op]
+        return f"{cond.label}：当前为 {format_number(left)}，需要 {symbol} {format_number(right)}"
+
+    # ------------------------------------------------------------ amounts
+
+    def _amount(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> AmountOutcome:
+        spec, nodes = amount.spec, amount.nodes
+        out = AmountOutcome()
+
+        def value(key: str) -> Any:
+            result = _round(lang.evaluate(nodes[key], env, as_of))
+            if result is None:
+                out.unknown.append(nodes[key])
+            return result
+
+        if spec.fixed is not None:
+            out.exact = spec.fixed
+            out.steps.append(Step("amount", "定额", spec.fixed, format_yuan(spec.fixed)))
+        elif spec.formula is not None:
+            out.exact = value("formula")
+            out.steps.append(Step("amount", "计算", out.exact, f"{lang.render(nodes['formula'], self.registry.labels)} = {format_yuan(out.exact)}"))
+        elif spec.base is not None:
+            base, rate = value("base"), value("rate")
+            out.exact = _round(base * rate) if base is not None and rate is not None else None
+            out.steps.append(Step("amount", "按比例计算", out.exact, f"{format_yuan(base)} × {format_rate(rate)} = {format_yuan(out.exact)}"))
+        elif spec.per_unit is not None:
+            count = value("count")
+            out.exact = _round(spec.per_unit * count) if count is not None else None
+            out.steps.append(Step("amount", "按标准计算", out.exact, f"{format_yuan(spec.per_unit)} × {format_number(count)} = {format_yuan(out.exact)}"))
+        elif spec.range is not None:
+            out.low, out.high = spec.range
+            out.steps.append(Step("amount", "金额区间", None, f"{format_yuan(out.low)} 至 {format_yuan(out.high)}"))
+        elif spec.up_to is not None:
+            out.low, out.high = 0.0, value("up_to")
+            out.steps.append(Step("amount", "最高额度", out.high, f"最高 {format_yuan(out.high)}，具体金额由主管部门确定"))
+        else:
+            self._tiers(amount, env, as_of, lets, out)
+        self._bound(amount, env, as_of, out, value)
+        if spec.discretionary:
+            if out.exact is not None:
+                out.low, out.high, out.exact = 0.0, out.exact, None
+            out.steps.append(Step("amount", "酌定", None, f"{spec.discretionary}：结果为区间，不是确定金额"))
+        if out.exact is not None:
+            out.low = out.high = out.exact
+        return out
+
+    def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], out: AmountOutcome) -> None:
+        chosen: list[tuple[str, AmountOutcome]] = []
+        for tier in amount.tiers:
+            applies = lang.evaluate(tier.when, env, as_of)
+            if applies is None:
+                out.unknown.append(tier.when)
+                if amount.spec.pick == "first":
+                    break
+                continue
+            if applies:
+                chosen.append((tier.label, self._amount(tier.amount, env, as_of, lets)))
+                if amount.spec.pick == "first":
+                    break
+        if out.unknown or not chosen:
+            out.steps.append(Step("amount", "档次", None, "无法确定适用档次" if out.unknown else "不符合任何档次"))
+            if not out.unknown:
+                out.exact = 0.0
+            return
+        label, best = max(chosen, key=lambda item: item[1].exact if item[1].exact is not None else (item[1].high or 0))
+        verb = "适用档次" if amount.spec.pick == "first" else "取最高档"
+        out.steps.append(Step("amount", verb, None, label))
+        out.steps.extend(best.steps)
+        out.unknown.extend(best.unknown)
+        out.exact, out.low, out.high = best.exact, best.low, best.high
+
+    def _bound(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, out: AmountOutcome, value) -> None:
+        for key, pick, word in (("cap", min, "最高"), ("floor", max, "最低")):
+            if key not in amount.nodes:
+                continue
+            bound = value(key)
+            if bound is None:
+                out.exact = out.low = out.high = None
+                continue
+            for attr in ("exact", "low", "high"):
+                current = getattr(out, attr)
+                if current is not None:
+                    setattr(out, attr, pick(current, bound))
+            shown = out.exact if out.exact is not None else out.high
+            out.steps.append(Step("amount", f"{word}限额", bound, f"{word} {format_yuan(bound)}，结果 {format_yuan(shown)}"))
+
+    # ------------------------------------------------------------ facts: missing and shown
+
+    def _missing(self, nodes: list[lang.Node], env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> list[str]:
+        missing: list[str] = []
+        for node in nodes:
+            for column in _unknown_columns(node, env, as_of, lets):
+                if column not in missing:
+                    missing.append(column)
+        return missing
+
+    def _describe_facts(self, node: lang.Node, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> str:
+        parts = []
+        for fact in lang.facts_in(node):
+            column = fact.column(as_of.year)
+            label = self.column_label(column, fact.name)
+            parts.append(f"{label} = {format_value(env.get(column), self.registry.specs.get(fact.name))}")
+        return "；".join(parts)
+
+    def column_label(self, column: str, name: str | None = None) -> str:
+        """The Chinese label of a flat fact name: revenue_2025 → 营业收入（2025年）."""
+        name = name or column
+        if name in self.registry:
+            spec = self.registry.specs[name]
+            if spec.yearly and column != name:
+                return f"{spec.label}（{column.rsplit('_', 1)[1]}年）"
+            return spec.label
+        base, _, year = column.rpartition("_")
+        if year.isdigit() and base in self.registry:
+            return f"{self.registry.specs[base].label}（{year}年）"
+        return column
+
+
+def _leaves(cond: CompiledCondition) -> list[CompiledCondition]:
+    if cond.op == "when":
+        return [cond]
+    if cond.op == "any":
+        return []  # alternatives: no single condition is "the" miss
+    return [leaf for part in cond.parts for leaf in _leaves(part)]
+
+
+def _unknown_columns(node: lang.Node, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> list[str]:
+    """Flat fact names under an unknown expression whose values are missing (following intermediate values)."""
+    columns: list[str] = []
+    for fact in lang.facts_in(node):
+        if fact.name in lets:
+            if env.get(fact.name) is None:
+                columns.extend(_unknown_columns(lets[fact.name], env, as_of, lets))
+            continue
+        column = fact.column(as_of.year)
+        if env.get(column) is None:
+            columns.append(column)
+    return columns
+
+
+# ---------------------------------------------------------------- formatting (Chinese, for people)
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def format_yuan(value: Any) -> str:
+    if value is None:
+        return "未知"
+    if abs(value) >= 10000 and value % 100 == 0:
+        return f"¥{value:,.0f}（{value / 10000:g}万元）"
+    return f"¥{value:,.2f}".replace(".00", "")
+
+
+def format_rate(value: Any) -> str:
+    if value is None:
+        return "未知"
+    return f"{value * 100:g}%"
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, float) and abs(value) < 1:
+        return f"{value * 100:.2f}%"
+    if isinstance(value, int | float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def format_value(value: Any, spec: Any) -> str:
+    if value is None:
+        return "未提供"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if spec is not None and spec.type == "money":
+        return format_yuan(value)
+    if spec is not None and spec.type == "ratio":
+        return format_rate(value)
+    return format_number(value) if isinstance(value, int | float) else str(value)
+
+
+def per_word(per: str | None) -> str:
+    return PER_WORDS.get(per or "", "")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

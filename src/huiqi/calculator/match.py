@@ -1,0 +1,129 @@
+"""Matching a profile against a whole pack: every measure's result, the limits across measures, the totals.
+
+Limits: in an exclusive group (不能同时享受 / 不重复享受) only the eligible member worth most is
+counted and the others say why they were dropped; a combined cap (上述补助之和最高…) reduces the
+total and says by how much. `to_json` is the stable contract of `huiqi match --json` and the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from huiqi.calculator.evaluate import ELIGIBLE, Evaluator, MeasureResult, format_yuan, per_word
+from huiqi.rules.facts import Profile
+from huiqi.rules.pack import Pack
+
+STATUS_ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2, "not_yet_in_force": 3, "expired": 4}
+
+
+@dataclass
+class Adjustment:
+    group_id: str
+    label: str
+    reduction: float  # yuan taken off the exact total
+    detail: str
+
+
+@dataclass
+class MatchReport:
+    as_of: date
+    profile: Profile
+    results: list[MeasureResult]
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        exact = sum(r.amount.exact for r in self._counted() if r.amount and r.amount.exact is not None)
+        return round(exact - sum(a.reduction for a in self.adjustments), 2)
+
+    @property
+    def total_max(self) -> float:
+        high = sum(r.amount.high for r in self._counted() if r.amount and r.amount.high is not None)
+        return round(high - sum(a.reduction for a in self.adjustments), 2)
+
+    def _counted(self) -> list[MeasureResult]:
+        return [r for r in self.results if r.status == ELIGIBLE and r.counted]
+
+
+def match(pack: Pack, profile: Profile, as_of: date, measure_ids: list[str] | None = None) -> MatchReport:
+    evaluator = Evaluator(pack.registry)
+    measures = pack.for_subject(profile.subject)
+    if measure_ids is not None:
+        measures = [m for m in measures if m.id in set(measure_ids)]
+    results = [evaluator.evaluate(m, profile, as_of) for m in measures]
+    report = MatchReport(as_of, profile, results)
+    apply_limits(pack, report)
+    report.results.sort(key=lambda r: (STATUS_ORDER[r.status], -r.best_amount(), r.id))
+    return report
+
+
+def apply_limits(pack: Pack, report: MatchReport) -> None:
+    by_id = {r.id: r for r in report.results}
+    for group in pack.groups.values():
+        members = [by_id[m] for m in group.members if m in by_id and by_id[m].status == ELIGIBLE]
+        if group.kind == "exclusive" and len(members) > 1:
+            keep = max(members, key=lambda r: (r.best_amount(), r.id))
+            for result in members:
+                if result is not keep:
+                    result.counted = False
+                    result.notes.append(f"与“{keep.measure.spec.title}”不能同时享受（{group.label}），已按金额较高者计入合计")
+        elif group.kind == "combined_cap" and group.cap is not None:
+            counted = [r for r in members if r.counted and r.amount and r.amount.exact is not None]
+            subtotal = sum(r.amount.exact for r in counted)  # type: ignore[union-attr]
+            if subtotal > group.cap:
+                detail = f"{group.label}：合计 {format_yuan(subtotal)} 超过上限 {format_yuan(group.cap)}，按上限计入"
+                report.adjustments.append(Adjustment(group.id, group.label, round(subtotal - group.cap, 2), detail))
+                for result in counted:
+                    result.notes.append(detail)
+
+
+# ---------------------------------------------------------------- JSON contract
+
+
+def result_json(result: MeasureResult, evaluator: Evaluator) -> dict[str, Any]:
+    spec = result.measure.spec
+    first = result.measure.citations[0]
+    amount = result.amount
+    return {
+        "measure_id": spec.id,
+        "title": spec.title,
+        "status": result.status,
+        "beneficiary": spec.beneficiary,
+        "kind": spec.kind,
+        "amount_yuan": amount.exact if amount else None,
+        "amount_min_yuan": amount.low if amount else None,
+        "amount_max_yuan": amount.high if amount else None,
+        "per": spec.amount.per if spec.amount else None,
+        "per_label": per_word(spec.amount.per if spec.amount else None),
+        "discretionary": spec.amount.discretionary if spec.amount else None,
+        "benefit": spec.benefit or spec.summary,
+        "counted": result.counted,
+        "source": {"doc_number": first.doc_number, "doc_title": first.doc_title, "label": first.label, "quote": first.quote, "provision_id": first.clause_id},
+        "sources": [
+            {"doc_number": c.doc_number, "doc_title": c.doc_title, "label": c.label, "quote": c.quote, "provision_id": c.clause_id}
+            for c in result.measure.citations
+        ],
+        "department": spec.department,
+        "window": spec.window,
+        "contact": spec.contact,
+        "trace": [step.as_dict() for step in result.trace],
+        "missing": result.missing,
+        "missing_labels": [evaluator.column_label(c) for c in result.missing],
+        "near_misses": result.near_misses,
+        "notes": result.notes,
+    }
+
+
+def report_json(report: MatchReport, pack: Pack) -> dict[str, Any]:
+    evaluator = Evaluator(pack.registry)
+    return {
+        "as_of": report.as_of.isoformat(),
+        "subject": report.profile.subject,
+        "name": report.profile.name,
+        "results": [result_json(r, evaluator) for r in report.results],
+        "total_yuan": report.total,
+        "total_max_yuan": report.total_max,
+        "adjustments": [{"group_id": a.group_id, "label": a.label, "reduction_yuan": a.reduction, "detail": a.detail} for a in report.adjustments],
+    }

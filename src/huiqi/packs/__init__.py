@@ -1,0 +1,1 @@
+"""Rule packs: reviewed data files, one folder per jurisdiction."""
