@@ -166,7 +166,8 @@ def _print_item(item: dict[str, Any]) -> None:
         out.print(f"[dim]施行 {item['effective_from'] or '未载明'} · 有效至 {item['effective_until'] or '未载明'} · {item['status_label']}[/]")
         for p in item["provisions"]:
             out.print(f"[bold cyan]{p['label']}[/] {p['heading'] or ''}  [dim]{p['id']}[/]")
-            out.print(p["text"] if p["level"] in ("entry",) or not p.get("heading") else "")
+            if p["text"]:
+                out.print(p["text"])
         return
     out.print(f"[bold]{item['doc_title']} {item['doc_number'] or ''}[/]  [dim]{item['status_label']}[/]")
     out.print(f"[bold cyan]{item['label']}[/] {item['heading'] or ''}")
@@ -277,13 +278,19 @@ def rules_list(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 @rules_app.command("test")
 def rules_test(
     measure: Annotated[list[str] | None, typer.Option("--measure", "-m", help="只运行这些措施的用例")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", "-f", help="只加载并测试这些规则文件（编写中的文件）")] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """运行每项措施的手算测试用例（类似 openfisca test）。"""
     from huiqi.calculator.testing import run_pack_tests
-    from huiqi.rules.pack import load_pack
+    from huiqi.corpus.library import library_index
+    from huiqi.rules.pack import build_pack, load_pack
 
-    outcomes = run_pack_tests(load_pack(), measure)
+    for path in file or []:
+        if not path.is_file():
+            fail(f"找不到规则文件：{path}")
+    pack = build_pack("files", file, library_index()) if file else load_pack()
+    outcomes = run_pack_tests(pack, measure)
     failed = [o for o in outcomes if not o.passed]
     if json_output:
         emit_json([o.__dict__ for o in outcomes])

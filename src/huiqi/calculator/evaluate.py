@@ -94,8 +94,7 @@ class Evaluator:
         if measure.amount is not None and status in (ELIGIBLE, UNKNOWN):
             amount = self._amount(measure.amount, env, as_of, lets)
             trace.extend(amount.steps)
-            if status == ELIGIBLE:
-                unknown_nodes.extend(amount.unknown)
+            unknown_nodes.extend(amount.unknown)
         missing = self._missing(unknown_nodes, env, as_of, lets)
 
         near = self._near_misses(measure.conditions, env, as_of) if status == INELIGIBLE and not notes else []

@@ -87,6 +87,8 @@ _SPACE_CJK_ALNUM = re.compile(
 )
 _SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \t\u3000]+(?=[%‰])")
 _SPACE_RUN = re.compile(r"[ \t\u3000]{2,}")
+_ASCII_PUNCT_IN_CJK = re.compile(rf"(?<=[{CJK}])[,;](?=[{CJK}“])")
+_FULL_WIDTH_PUNCT = {",": "，", ";": "；"}
 
 
 def is_page_marker(line: str) -> bool:
@@ -95,9 +97,11 @@ def is_page_marker(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Repair one run of text: ASCII digits, no stray spaces around Chinese ("2021 年 9 月" → "2021年9月")."""
+    """Repair one run of text: ASCII digits, no stray spaces around Chinese ("2021 年 9 月" → "2021年9月"),
+    ASCII comma and semicolon between Chinese characters made full-width."""
     text = squeeze_cjk_spaces(to_halfwidth_digits(text))
     text = _SPACE_BEFORE_PERCENT.sub("", _SPACE_CJK_ALNUM.sub("", text))
+    text = _ASCII_PUNCT_IN_CJK.sub(lambda m: _FULL_WIDTH_PUNCT[m.group(0)], text)
     return _SPACE_RUN.sub(" ", text).strip()
 
 

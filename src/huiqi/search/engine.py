@@ -88,7 +88,7 @@ class SearchIndex:
     ) -> list[dict[str, Any]]:
         if not query or not query.strip():
             raise EmptyQuery("查询内容不能为空")
-        query_tokens = [t for t in tokenize(query) if t in self.vocab]
+        query_tokens = list(dict.fromkeys(t for t in tokenize(query) if t in self.vocab))
         if not query_tokens:
             return []
         scores = self.retriever.get_scores(query_tokens)
