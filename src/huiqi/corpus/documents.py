@@ -29,6 +29,13 @@ its marker), without its own marker, so an article or item is self-contained for
 also provisions of their own. Paragraphs are separated by "\\n". heading: chapter titles, heading-only items
 ("一、优化采购环节") and run-in headings ("（一）严格执行招标投标法规政策。…" → "严格执行招标投标法规政策").
 start/end index the original file text.
+
+Repair: printed lines are joined (also numbers split across lines, "3"+"0%" → "30%"), page markers dropped, stray
+spaces removed (text.join_wrapped_lines). A paragraph ends after a line ending in 。：；！？ or a short line.
+A document title the export glued onto a body line ("…个人。企业高技能人才培养平台资助实施细则") is dropped.
+An unnumbered paragraph after an item stays with that item (e.g. the 项目定制培训资助表 under 附件2九、).
+departments: 市…局/委/办 names in order of first mention; beneficiaries: enterprise / person / institution by
+keyword counts. Both are heuristics.
 """
 
 from __future__ import annotations
@@ -47,7 +54,6 @@ from huiqi.corpus.model import Document, Provision
 from huiqi.corpus.text import (
     clean_text,
     cn_to_int,
-    find_cn_dates,
     find_doc_numbers,
     is_page_marker,
     join_wrapped_lines,
@@ -74,7 +80,8 @@ _TERMINAL = re.compile(r"[。：；！？!?;:][）)”’」]*$")
 _SHORT_LINE = 24  # display width (CJK = 1, ASCII = 0.5) below which a printed line ends its paragraph
 _HEADING_MAX = 40
 _RUN_IN_HEADING = re.compile(r"([^。，；：！？,;:]{2,25})。(?=.)")
-_CLOSING = re.compile(r"(本(?:条例|办法|实施细则|细则|措施|意见|方案|通知|规定|计划|举措)(?:自|从)|附件[：:])")
+_IN_FORCE_CLAUSE = re.compile(r"本(?:条例|办法|实施细则|细则|措施|意见|方案|通知|规定|计划|举措)(?:自|从)")
+_ANNEX_LIST = re.compile(r"附件[：:]")
 _SIGNATORY = re.compile(r"(?:局|委|会|厅|部|政府|办|联|室)$")
 _DATE_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 _ADOPTION = re.compile(r"日(.+?)第[一二三四五六七八九十]+次会议通过")
@@ -375,14 +382,14 @@ class _BodyParser:
 
     def _attach(self, node: _Node) -> None:
         kind = node.kind
-        if kind in ("chapter", "annex", "subannex"):
-            self.stack.clear()
+        if kind in ("chapter", "article", "annex", "subannex"):
             self.in_closing = False
             self._reset_items()
+        if kind in ("chapter", "annex", "subannex"):
+            self.stack.clear()
         elif kind == "article":
             while self.stack and self.stack[-1].kind not in ("chapter", "annex", "subannex"):
                 self.stack.pop()
-            self._reset_items()
         else:
             same = [i for i, open_node in enumerate(self.stack) if open_node.kind == kind]
             if same:
@@ -401,7 +408,7 @@ class _BodyParser:
 
     def _add_paragraph(self, paragraph: list[_Line]) -> None:
         top = self.stack[-1] if self.stack else None
-        if not self.in_closing and _CLOSING.match(paragraph[0].text) and not _awaits_body(top):
+        if not self.in_closing and _starts_closing(paragraph[0].text, top):
             self.in_closing = True
         if self.in_closing:
             self._closing_node().lines.append(paragraph)
@@ -420,6 +427,14 @@ class _BodyParser:
         if not self.nodes or self.nodes[0].kind != "preamble":
             self.nodes.insert(0, _Node("preamble", 0, "", None))
         return self.nodes[0]
+
+
+def _starts_closing(text: str, top: _Node | None) -> bool:
+    """The 附件 list, or an unnumbered 施行 clause after the last item (an article keeps its own clause)."""
+    if _ANNEX_LIST.match(text):
+        return True
+    in_item = top is None or top.kind in _ITEM_KINDS
+    return bool(_IN_FORCE_CLAUSE.match(text)) and in_item and not _awaits_body(top)
 
 
 def _awaits_body(node: _Node | None) -> bool:

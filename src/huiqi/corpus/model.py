@@ -24,7 +24,7 @@ class Provision:
     own_label: str  # this node's own marker as printed, e.g. "（一）"
     level: str  # chapter | article | item1 | item2 | item3 | item4 | item5 | paragraph | preamble
     heading: str | None  # e.g. chapter title "总 则" or item title "优化采购环节"
-    text: str  # repaired clean text of this node's own span (without its children)
+    text: str  # repaired clean text of the node including its children (each child on its own line)
     start: int  # character offsets [start, end) of the span in the original file
     end: int
     parent_id: str | None
