@@ -19,7 +19,7 @@ rules_app = typer.Typer(help="规则包：列出全部措施（huiqi rules）或
 app.add_typer(rules_app, name="rules")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="输出 JSON（供程序使用）")]
