@@ -303,6 +303,22 @@ def rules_test(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="工作进程数")] = 1,
+) -> None:
+    """启动网页与 HTTP API（默认 http://127.0.0.1:8000）。"""
+    import uvicorn
+
+    from huiqi.storage.db import require_library
+
+    require_library()
+    out.print(f"惠企已启动：http://{host}:{port}/ （API 文档 /docs，按 Ctrl+C 停止）")
+    uvicorn.run("huiqi.web.app:app", host=host, port=port, workers=workers, log_level="warning")
+
+
 # ---------------------------------------------------------------- entry point
 
 

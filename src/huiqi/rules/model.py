@@ -217,6 +217,7 @@ class FactSpec(Strict):
     yearly: bool = False
     unit: str | None = None
     values: list[str] | None = None  # for enum
+    value_labels: dict[str, str] | None = None  # Chinese label of each enum value, for forms and traces
     signed: bool = False  # money/number that may be negative (profit, growth)
     description: str | None = None
 

@@ -8,6 +8,7 @@ from the law they encode.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,7 +102,10 @@ class Pack:
 # ---------------------------------------------------------------- loading
 
 
-def pack_dir(name: str = DEFAULT_PACK) -> Path:
+def pack_dir(name: str) -> Path:
+    """A shipped pack by name (tianjin), or any folder of pack files by path."""
+    if Path(name).is_dir():
+        return Path(name)
     return Path(str(resources.files("huiqi.packs").joinpath(name)))
 
 
@@ -109,8 +113,13 @@ def core_facts_file() -> Path:
     return Path(str(resources.files("huiqi.packs").joinpath("facts.yaml")))
 
 
+def load_pack(name: str | None = None) -> Pack:
+    """The pack in use: `name`, else HUIQI_PACK (a pack name or a folder), else the Tianjin pack."""
+    return _load_pack(name or os.environ.get("HUIQI_PACK") or DEFAULT_PACK)
+
+
 @cache
-def load_pack(name: str = DEFAULT_PACK) -> Pack:
+def _load_pack(name: str) -> Pack:
     return build_pack(name, sorted(pack_dir(name).glob("*.yaml")), library_index())
 
 
