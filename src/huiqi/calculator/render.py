@@ -20,6 +20,8 @@ def amount_text(result: dict[str, Any]) -> str:
     if high is not None:
         prefix = "最高 " if not low else f"{format_yuan(low)} 至 "
         return f"{prefix}{format_yuan(high)} {per}".strip()
+    if result.get("per"):
+        return "金额待定（需补充信息）"
     if result.get("benefit"):
         return result["benefit"]
     return "—"

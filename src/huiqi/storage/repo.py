@@ -47,6 +47,7 @@ def provision_json(row: ProvisionRow, doc: DocumentRow, as_of: date) -> dict[str
         "doc_title": doc.title,
         "doc_number": doc.doc_number,
         "label": row.label,
+        "own_label": row.own_label,
         "heading": row.heading,
         "level": row.level,
         "text": row.text,

@@ -34,6 +34,7 @@ function amountText(r) {
   const per = r.per_label ? " " + r.per_label : "";
   if (r.amount_yuan !== null) return yuan(r.amount_yuan) + per;
   if (r.amount_max_yuan !== null) return (r.amount_min_yuan ? `${yuan(r.amount_min_yuan)} 至 ` : "最高 ") + yuan(r.amount_max_yuan) + per;
+  if (r.per) return "金额待定：请补充下列信息";
   return r.benefit || "—";
 }
 
