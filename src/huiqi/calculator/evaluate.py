@@ -52,6 +52,7 @@ class MeasureResult:
     near_misses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counted: bool = True  # False when a limit (exclusive group) dropped it from the total
+    values: dict[str, Any] = field(default_factory=dict)  # intermediate values (let) by name
 
     @property
     def id(self) -> str:
@@ -76,6 +77,7 @@ class Evaluator:
         env: dict[str, Any] = dict(profile.facts)
         lets: dict[str, lang.Node] = {}
         trace: list[Step] = []
+        labels = {**self.registry.labels, **{name: label for name, label, _ in measure.lets}}
         for name, label, node in measure.lets:
             env[name] = _round(lang.evaluate(node, env, as_of))
             lets[name] = node
@@ -92,7 +94,7 @@ class Evaluator:
         amount = None
         unknown_nodes = list(unknown_atoms)
         if measure.amount is not None and status in (ELIGIBLE, UNKNOWN):
-            amount = self._amount(measure.amount, env, as_of, lets)
+            amount = self._amount(measure.amount, env, as_of, lets, labels)
             trace.extend(amount.steps)
             unknown_nodes.extend(amount.unknown)
         missing = self._missing(unknown_nodes, env, as_of, lets)
@@ -103,7 +105,8 @@ class Evaluator:
             notes.append(validity_note)
             trace.insert(0, Step("validity", validity_note))
             status = validity_status
-        return MeasureResult(measure, status, amount, trace, missing, near, notes)
+        values = {name: env[name] for name in lets}
+        return MeasureResult(measure, status, amount, trace, missing, near, notes, values=values)
 
     @staticmethod
     def _validity(measure: CompiledMeasure, as_of: date) -> tuple[str | None, str]:
@@ -164,7 +167,7 @@ class Evaluator:
 
     # ------------------------------------------------------------ amounts
 
-    def _amount(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> AmountOutcome:
+    def _amount(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: dict[str, str]) -> AmountOutcome:
         spec, nodes = amount.spec, amount.nodes
         out = AmountOutcome()
 
@@ -179,7 +182,7 @@ class Evaluator:
             out.steps.append(Step("amount", "定额", spec.fixed, format_yuan(spec.fixed)))
         elif spec.formula is not None:
             out.exact = value("formula")
-            out.steps.append(Step("amount", "计算", out.exact, f"{lang.render(nodes['formula'], self.registry.labels)} = {format_yuan(out.exact)}"))
+            out.steps.append(Step("amount", "计算", out.exact, f"{lang.render(nodes['formula'], labels)} = {format_yuan(out.exact)}"))
         elif spec.base is not None:
             base, rate = value("base"), value("rate")
             out.exact = _round(base * rate) if base is not None and rate is not None else None
@@ -195,7 +198,7 @@ class Evaluator:
             out.low, out.high = 0.0, value("up_to")
             out.steps.append(Step("amount", "最高额度", out.high, f"最高 {format_yuan(out.high)}，具体金额由主管部门确定"))
         else:
-            self._tiers(amount, env, as_of, lets, out)
+            self._tiers(amount, env, as_of, lets, labels, out)
         self._bound(amount, env, as_of, out, value)
         if spec.discretionary:
             if out.exact is not None:
@@ -205,7 +208,7 @@ class Evaluator:
             out.low = out.high = out.exact
         return out
 
-    def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], out: AmountOutcome) -> None:
+    def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: dict[str, str], out: AmountOutcome) -> None:
         chosen: list[tuple[str, AmountOutcome]] = []
         for tier in amount.tiers:
             applies = lang.evaluate(tier.when, env, as_of)
@@ -215,7 +218,7 @@ class Evaluator:
                     break
                 continue
             if applies:
-                chosen.append((tier.label, self._amount(tier.amount, env, as_of, lets)))
+                chosen.append((tier.label, self._amount(tier.amount, env, as_of, lets, labels)))
                 if amount.spec.pick == "first":
                     break
         if out.unknown or not chosen:

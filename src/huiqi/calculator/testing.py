@@ -55,4 +55,14 @@ def check_case(evaluator: Evaluator, pack: Pack, measure: CompiledMeasure, case:
             problems.append(f"{field} 应为 {wanted}，实际为 {actual}")
     if expect.missing is not None and sorted(expect.missing) != sorted(result.missing):
         problems.append(f"缺少的事实应为 {sorted(expect.missing)}，实际为 {sorted(result.missing)}")
+    for name, wanted in (expect.values or {}).items():
+        actual = result.values.get(name, "（无此中间量）")
+        if not _same(actual, wanted):
+            problems.append(f"中间量 {name} 应为 {wanted}，实际为 {actual}")
     return problems
+
+
+def _same(actual: object, wanted: object) -> bool:
+    if isinstance(actual, int | float) and isinstance(wanted, int | float) and not isinstance(actual, bool):
+        return abs(actual - wanted) <= TOLERANCE
+    return actual == wanted

@@ -159,6 +159,7 @@ class Expect(Strict):
     amount_min: float | None = None
     amount_max: float | None = None
     missing: list[str] | None = None
+    values: dict[str, Any] | None = None  # expected intermediate values (let) by name
 
 
 class TestCase(Strict):

@@ -1,0 +1,144 @@
+"""Load benchmark: wrk (Debian's package) against a running huiqi server, for search and match.
+
+    python benchmarks/load_bench.py [--connections 50] [--duration 20] [--workers 2] [--json]
+
+Starts `uvicorn huiqi.web.app:app` on a free loopback port over a freshly built SQLite library,
+then drives GET /api/search (rotating over the evaluation questions) and POST /api/match
+(rotating over the example profiles) with wrk, and reports requests/s, latency percentiles and
+errors. Targets (issue 5): match p99 ≤ 50 ms, search p99 ≤ 30 ms, zero errors, at 50 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lua_rotation(requests: list[str]) -> str:
+    """A wrk script that sends the given pre-formatted requests in turn."""
+    items = ",\n".join("[==[" + r + "]==]" for r in requests)
+    return f"""
+local reqs = {{ {items} }}
+local i = 0
+request = function()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+"""
+
+
+def search_requests() -> list[str]:
+    questions = yaml.safe_load((ROOT / "benchmarks" / "search_eval.yaml").read_text(encoding="utf-8"))["questions"]
+    return [f"GET /api/search?q={quote(q['q'])}&limit=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" for q in questions]
+
+
+def match_requests() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        body = json.dumps({"profile": json.loads(path.read_text(encoding="utf-8")), "as_of": "2023-06-30"}, ensure_ascii=False).encode("utf-8")
+        head = f"POST /api/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        out.append(head + body.decode("utf-8"))
+    return out
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for pct in ("50", "75", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        if m:
+            figures[f"p{pct}_ms"] = round(float(m.group(1)) * _UNITS[m.group(2)], 2)
+    m = re.search(r"(\d+) requests in", text)
+    figures["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    figures["requests_per_second"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    figures["non_2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    figures["socket_errors"] = sum(int(g) for g in m.groups()) if m else 0
+    return figures
+
+
+def run_wrk(base: str, script: str, connections: int, duration: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as f:
+        f.write(script)
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s", "-s", f.name, base],
+        capture_output=True, text=True, check=True,
+    )
+    os.unlink(f.name)
+    return parse_wrk(result.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("需要 wrk：apt-get install wrk")
+
+    home = tempfile.mkdtemp(prefix="huiqi-load-")
+    env = {**os.environ, "HUIQI_HOME": home}
+    env.pop("HUIQI_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "huiqi", "init"], env=env, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "huiqi.web.app:app", "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # warm every worker: the first request of a process loads the index and the pack
+        run_wrk(base, lua_rotation(search_requests()[:5] + match_requests()), 4, 3)
+        results = {
+            "search": run_wrk(base, lua_rotation(search_requests()), args.connections, args.duration),
+            "match": run_wrk(base, lua_rotation(match_requests()), args.connections, args.duration),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        shutil.rmtree(home, ignore_errors=True)
+    results["settings"] = {"connections": args.connections, "duration_s": args.duration, "workers": args.workers, "cores": os.cpu_count()}
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+        return
+    for name in ("search", "match"):
+        r = results[name]
+        print(f"{name:>6}: {r['requests_per_second']:.0f} req/s, p50 {r.get('p50_ms')} ms, p90 {r.get('p90_ms')} ms, p99 {r.get('p99_ms')} ms, non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
+    print(f"settings: {results['settings']}")
+
+
+if __name__ == "__main__":
+    main()
