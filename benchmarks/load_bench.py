@@ -128,7 +128,10 @@ def main() -> None:
         }
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
         shutil.rmtree(home, ignore_errors=True)
     results["settings"] = {"connections": args.connections, "duration_s": args.duration, "workers": args.workers, "cores": os.cpu_count()}
     if args.json:

@@ -87,7 +87,9 @@ class Evaluator:
         trace.extend(cond_steps)
         status = {True: ELIGIBLE, False: INELIGIBLE, None: UNKNOWN}[verdict]
         notes: list[str] = []
-        if measure.spec.once_per_subject and measure.id in profile.received and status != INELIGIBLE:
+        amended = measure.spec.amends.measure if measure.spec.amends else None
+        already = measure.id in profile.received or amended in profile.received  # an amendment is the same benefit
+        if measure.spec.once_per_subject and already and status != INELIGIBLE:
             status = INELIGIBLE
             notes.append("已享受过该措施（同一主体只能享受一次）")
 

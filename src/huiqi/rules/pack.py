@@ -196,7 +196,9 @@ def _compile_measure(measure: Measure, file_name: str, pack_file: PackFile, regi
     conditions = _compile_condition(Condition(label="全部条件", all=list(measure.conditions)), known_names, registry, where)
     amount = _compile_amount(measure.amount, known_names, registry, where) if measure.amount else None
     doc = index.document(pack_file.document)
-    start = measure.validity.start if measure.validity and measure.validity.start else (doc.effective_from if doc else None)
+    start = measure.validity.start if measure.validity and measure.validity.start else None
+    if start is None:  # an amending measure starts when the amendment does, else with its document
+        start = measure.amends.start if measure.amends else (doc.effective_from if doc else None)
     until = measure.validity.until if measure.validity and measure.validity.until else (doc.effective_until if doc else None)
     return CompiledMeasure(measure, file_name, citations, lets, conditions, amount, start, until)
 

@@ -145,18 +145,15 @@ class SearchIndex:
 def snippet(text: str, highlight: list[str], width: int = SNIPPET_CHARS) -> str:
     """The window of the text with the most query words, HTML-escaped, matches wrapped in <mark>."""
     flat = re.sub(r"\s+", " ", text)
-    lowered = flat.lower()
-    positions = sorted(m.start() for w in highlight for m in re.finditer(re.escape(w), lowered))
-    start = 0
-    if positions:
-        best = max(positions, key=lambda p: sum(1 for q in positions if p <= q < p + width))
-        start = max(0, best - width // 4)
+    pattern = re.compile("|".join(re.escape(w) for w in highlight), re.IGNORECASE) if highlight else None
+    positions = [m.start() for m in pattern.finditer(flat)] if pattern else []
+    start = _densest_window(positions, width)
+    start = max(0, start - width // 4) if positions else 0
     window = flat[start : start + width]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(flat) else ""
-    if not highlight:
+    if pattern is None:
         return prefix + html.escape(window) + suffix
-    pattern = re.compile("|".join(re.escape(w) for w in highlight), re.IGNORECASE)
     out, last = [], 0
     for m in pattern.finditer(window):
         out.append(html.escape(window[last : m.start()]))
@@ -164,6 +161,17 @@ def snippet(text: str, highlight: list[str], width: int = SNIPPET_CHARS) -> str:
         last = m.end()
     out.append(html.escape(window[last:]))
     return prefix + "".join(out) + suffix
+
+
+def _densest_window(positions: list[int], width: int) -> int:
+    """Start of the window of `width` characters holding the most match positions (two pointers, linear)."""
+    best_start, best_count, left = 0, 0, 0
+    for right, position in enumerate(positions):
+        while position - positions[left] >= width:
+            left += 1
+        if right - left + 1 > best_count:
+            best_count, best_start = right - left + 1, positions[left]
+    return best_start
 
 
 def _lineage(unit_id: str, parents: dict[str, str | None]) -> tuple[str, ...]:
