@@ -26,6 +26,7 @@ from huiqi.rules.facts import FactRegistry
 from huiqi.rules.model import Amount, Condition, FactSpec, Group, Measure, PackFile, Source
 
 DEFAULT_PACK = "tianjin"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster on a large pack
 
 
 class PackError(ValueError):
@@ -148,7 +149,7 @@ def build_pack(name: str, paths: Iterable[Path], index: Index) -> Pack:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise PackError(f"{path.name}：YAML 格式错误：{exc}") from None
     if not isinstance(data, dict):

@@ -1,0 +1,483 @@
+"""Compiling the rule language to column expressions: Polars on one machine, Spark SQL on a cluster.
+
+`compile_node` turns a `lang.Node` into a column expression with the same three-valued meaning as
+`lang.evaluate` (null stands for unknown). It is written once, over a small set of column operations
+(`Ops`); `PolarsOps` and `SparkOps` implement them. No Python UDFs: everything runs inside the engine.
+
+Where the engines differ from the rule language, the operations say so and guard:
+- x / 0 is unknown (Polars gives inf/NaN, Spark errors in ANSI mode): `when(right == 0, null)`.
+- min/max/clamp propagate unknowns (Polars min_horizontal and Spark least/greatest skip nulls).
+- `if_(unknown, a, b)` is unknown (SQL CASE would take the else branch).
+- A condition's value is Python truthiness (`bool(value)`), so numbers and texts are tested != 0 / != ''.
+Kleene and/or are native in both (Polars &,| on booleans; Spark SQL AND/OR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from huiqi.rules import lang
+from huiqi.rules.facts import FactRegistry
+
+# value kinds, inferred statically so that absent columns become typed nulls and truthiness is right
+BOOL, INT, FLOAT, STR, DATE, LIST, NULL = "bool", "int", "float", "str", "date", "list", "null"
+SPEC_KINDS = {"bool": BOOL, "integer": INT, "money": FLOAT, "number": FLOAT, "ratio": FLOAT, "date": DATE, "enum": STR, "text": STR}
+
+Expr = Any  # pl.Expr or pyspark.sql.Column
+
+
+class CompileError(ValueError):
+    """An expression the column compiler does not support (reported when the plan is built)."""
+
+
+# ---------------------------------------------------------------- operations
+
+
+class Ops:
+    """Column operations both engines provide; subclasses map them to Polars or Spark."""
+
+    name = "abstract"
+
+    def lit(self, value: Any, kind: str) -> Expr: raise NotImplementedError
+    def null(self, kind: str) -> Expr: raise NotImplementedError
+    def col(self, name: str) -> Expr: raise NotImplementedError
+    def when(self, cond: Expr, then: Expr, otherwise: Expr) -> Expr: raise NotImplementedError
+    def chain(self, branches: Sequence[tuple[Expr, Expr]], otherwise: Expr) -> Expr: raise NotImplementedError
+    def is_null(self, e: Expr) -> Expr: raise NotImplementedError
+    def coalesce(self, *es: Expr) -> Expr: raise NotImplementedError
+    def is_in(self, e: Expr, values: list[Any]) -> Expr: raise NotImplementedError
+    def least(self, es: Sequence[Expr]) -> Expr: raise NotImplementedError  # ignores nulls
+    def greatest(self, es: Sequence[Expr]) -> Expr: raise NotImplementedError
+    def abs(self, e: Expr) -> Expr: raise NotImplementedError
+    def year(self, e: Expr) -> Expr: raise NotImplementedError
+    def month(self, e: Expr) -> Expr: raise NotImplementedError
+    def day(self, e: Expr) -> Expr: raise NotImplementedError
+    def days_between(self, later: Expr, earlier: Expr) -> Expr: raise NotImplementedError
+    def to_float(self, e: Expr) -> Expr: raise NotImplementedError
+    def to_int(self, e: Expr) -> Expr: raise NotImplementedError
+    def round(self, e: Expr, digits: int) -> Expr: raise NotImplementedError
+    def str_list(self, items: Sequence[tuple[str, Expr | None]]) -> Expr: raise NotImplementedError
+    def list_contains(self, e: Expr, value: str) -> Expr: raise NotImplementedError
+
+    # derived, shared by both engines
+
+    def not_null(self, e: Expr) -> Expr:
+        return ~self.is_null(e)
+
+    def fill_false(self, e: Expr) -> Expr:
+        return self.coalesce(e, self.lit(False, BOOL))
+
+    def all_of(self, es: Sequence[Expr]) -> Expr:
+        """Kleene AND of several values (empty: true)."""
+        if not es:
+            return self.lit(True, BOOL)
+        out = es[0]
+        for e in es[1:]:
+            out = out & e
+        return out
+
+    def any_of(self, es: Sequence[Expr]) -> Expr:
+        """Kleene OR of several values (empty: false)."""
+        if not es:
+            return self.lit(False, BOOL)
+        out = es[0]
+        for e in es[1:]:
+            out = out | e
+        return out
+
+    def any_null(self, es: Sequence[Expr]) -> Expr:
+        return self.any_of([self.is_null(e) for e in es])
+
+
+class PolarsOps(Ops):
+    name = "polars"
+    DTYPES = {BOOL: pl.Boolean, INT: pl.Int64, FLOAT: pl.Float64, STR: pl.String, DATE: pl.Date, NULL: pl.Null}
+
+    def lit(self, value: Any, kind: str) -> pl.Expr:
+        if kind == LIST:
+            return pl.lit(value)
+        return pl.lit(value, dtype=self.DTYPES[kind])
+
+    def null(self, kind: str) -> pl.Expr:
+        return pl.lit(None, dtype=self.DTYPES.get(kind, pl.Null))
+
+    def col(self, name: str) -> pl.Expr:
+        return pl.col(name)
+
+    def when(self, cond: pl.Expr, then: pl.Expr, otherwise: pl.Expr) -> pl.Expr:
+        return pl.when(cond).then(then).otherwise(otherwise)
+
+    def chain(self, branches: Sequence[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr) -> pl.Expr:
+        if not branches:
+            return otherwise
+        out: Any = pl
+        for cond, then in branches:
+            out = out.when(cond).then(then)
+        return out.otherwise(otherwise)
+
+    def is_null(self, e: pl.Expr) -> pl.Expr:
+        return e.is_null()
+
+    def coalesce(self, *es: pl.Expr) -> pl.Expr:
+        return pl.coalesce(list(es))
+
+    def is_in(self, e: pl.Expr, values: list[Any]) -> pl.Expr:
+        return e.is_in(values)  # a null value stays null
+
+    def least(self, es: Sequence[pl.Expr]) -> pl.Expr:
+        return pl.min_horizontal(list(es))
+
+    def greatest(self, es: Sequence[pl.Expr]) -> pl.Expr:
+        return pl.max_horizontal(list(es))
+
+    def abs(self, e: pl.Expr) -> pl.Expr:
+        return e.abs()
+
+    def year(self, e: pl.Expr) -> pl.Expr:
+        return e.dt.year().cast(pl.Int64)
+
+    def month(self, e: pl.Expr) -> pl.Expr:
+        return e.dt.month().cast(pl.Int64)
+
+    def day(self, e: pl.Expr) -> pl.Expr:
+        return e.dt.day().cast(pl.Int64)
+
+    def days_between(self, later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+        return (later - earlier).dt.total_days()
+
+    def to_float(self, e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.Float64)
+
+    def to_int(self, e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.Int64)
+
+    def round(self, e: pl.Expr, digits: int) -> pl.Expr:
+        return e.round(digits)
+
+    def str_list(self, items: Sequence[tuple[str, pl.Expr | None]]) -> pl.Expr:
+        """Names whose guard holds on the row, in order, first occurrence kept."""
+        if not items:
+            return pl.lit([], dtype=pl.List(pl.String))
+        parts = [pl.lit(name, dtype=pl.String) if guard is None else pl.when(guard).then(pl.lit(name, dtype=pl.String)) for name, guard in items]
+        return pl.concat_list(parts).list.drop_nulls().list.unique(maintain_order=True)
+
+    def list_contains(self, e: pl.Expr, value: str) -> pl.Expr:
+        return e.list.contains(value).fill_null(False)
+
+
+class SparkOps(Ops):
+    """The same operations as Spark SQL columns (pyspark is imported only when Spark is used)."""
+
+    name = "spark"
+
+    def __init__(self) -> None:
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        self.F = F
+        self.types = {BOOL: T.BooleanType(), INT: T.LongType(), FLOAT: T.DoubleType(), STR: T.StringType(), DATE: T.DateType(), NULL: T.NullType()}
+        self.T = T
+
+    def lit(self, value: Any, kind: str) -> Any:
+        if kind == LIST:
+            return self.F.array(*[self.F.lit(v) for v in value])
+        return self.F.lit(value).cast(self.types[kind])
+
+    def null(self, kind: str) -> Any:
+        return self.F.lit(None).cast(self.types.get(kind, self.types[NULL]))
+
+    def col(self, name: str) -> Any:
+        return self.F.col(f"`{name}`")
+
+    def when(self, cond: Any, then: Any, otherwise: Any) -> Any:
+        return self.F.when(cond, then).otherwise(otherwise)
+
+    def chain(self, branches: Sequence[tuple[Any, Any]], otherwise: Any) -> Any:
+        if not branches:
+            return otherwise
+        out = self.F.when(branches[0][0], branches[0][1])
+        for cond, then in branches[1:]:
+            out = out.when(cond, then)
+        return out.otherwise(otherwise)
+
+    def is_null(self, e: Any) -> Any:
+        return e.isNull()
+
+    def coalesce(self, *es: Any) -> Any:
+        return self.F.coalesce(*es)
+
+    def is_in(self, e: Any, values: list[Any]) -> Any:
+        return e.isin(values)  # SQL IN: a null value gives null
+
+    def least(self, es: Sequence[Any]) -> Any:
+        return self.F.least(*es)
+
+    def greatest(self, es: Sequence[Any]) -> Any:
+        return self.F.greatest(*es)
+
+    def abs(self, e: Any) -> Any:
+        return self.F.abs(e)
+
+    def year(self, e: Any) -> Any:
+        return self.F.year(e).cast(self.types[INT])
+
+    def month(self, e: Any) -> Any:
+        return self.F.month(e).cast(self.types[INT])
+
+    def day(self, e: Any) -> Any:
+        return self.F.dayofmonth(e).cast(self.types[INT])
+
+    def days_between(self, later: Any, earlier: Any) -> Any:
+        return self.F.datediff(later, earlier).cast(self.types[INT])
+
+    def to_float(self, e: Any) -> Any:
+        return e.cast(self.types[FLOAT])
+
+    def to_int(self, e: Any) -> Any:
+        return e.cast(self.types[INT])
+
+    def round(self, e: Any, digits: int) -> Any:
+        return self.F.round(e, digits)
+
+    def str_list(self, items: Sequence[tuple[str, Any | None]]) -> Any:
+        F = self.F
+        if not items:
+            return F.array().cast(self.T.ArrayType(self.T.StringType()))
+        parts = [F.lit(name) if guard is None else F.when(guard, F.lit(name)) for name, guard in items]
+        return F.array_distinct(F.array_compact(F.array(*parts)))  # array_distinct keeps first occurrences in order
+
+    def list_contains(self, e: Any, value: str) -> Any:
+        return self.F.coalesce(self.F.array_contains(e, value), self.F.lit(False))
+
+
+# ---------------------------------------------------------------- compiling expressions
+
+
+@dataclass
+class Compiled:
+    expr: Expr
+    kind: str
+
+
+@dataclass
+class Scope:
+    """What an expression can see: the evaluation date, the registry's columns and the measure's lets."""
+
+    ops: Ops
+    as_of: date
+    registry: FactRegistry
+    columns: frozenset[str]  # flat fact columns present in the input
+    lets: dict[str, Compiled] = field(default_factory=dict)
+    let_nodes: dict[str, lang.Node] = field(default_factory=dict)
+
+    def fact_kind(self, name: str) -> str:
+        spec = self.registry.specs.get(name)
+        return SPEC_KINDS[spec.type] if spec else NULL
+
+    def column_expr(self, fact: lang.Fact) -> Compiled:
+        """A fact column; one the input lacks is unknown on every row (a typed null)."""
+        kind = self.fact_kind(fact.name)
+        column = fact.column(self.as_of.year)
+        if column in self.columns:
+            return Compiled(self.ops.col(column), kind)
+        return Compiled(self.ops.null(kind), kind)
+
+    def column_present(self, column: str) -> bool:
+        return column in self.columns
+
+
+def compile_node(node: lang.Node, scope: Scope) -> Compiled:
+    ops = scope.ops
+    match node:
+        case lang.Const(value=value):
+            return _const(value, ops)
+        case lang.Fact(name=name) if name in scope.lets:
+            return scope.lets[name]
+        case lang.Fact():
+            return scope.column_expr(node)
+        case lang.AsOf():
+            return Compiled(ops.lit(scope.as_of, DATE), DATE)
+        case lang.Arith(op=op, left=left, right=right):
+            return _arith(op, compile_node(left, scope), compile_node(right, scope), ops)
+        case lang.Neg(operand=operand):
+            inner = compile_node(operand, scope)
+            return Compiled(-inner.expr, inner.kind)
+        case lang.Compare(op=op, left=left, right=right):
+            return _compare(op, left, right, scope)
+        case lang.BoolOp(op=op, operands=operands):
+            values = [truthy(compile_node(o, scope), ops) for o in operands]
+            return Compiled(ops.all_of(values) if op == "and" else ops.any_of(values), BOOL)
+        case lang.Not(operand=operand):
+            return Compiled(~truthy(compile_node(operand, scope), ops), BOOL)
+        case lang.Call(func=func, args=args):
+            return _call(func, args, scope)
+        case lang.ListLit():
+            raise CompileError(f"列表只能用于 in / not in：{lang.render(node)}")
+    raise CompileError(f"无法编译的表达式：{node!r}")
+
+
+def truthy(value: Compiled, ops: Ops) -> Expr:
+    """Python truthiness as a nullable boolean: conditions and if_ test `bool(value)`."""
+    if value.kind == BOOL:
+        return value.expr
+    if value.kind in (INT, FLOAT):
+        return value.expr != ops.lit(0, value.kind)
+    if value.kind == STR:
+        return value.expr != ops.lit("", STR)
+    if value.kind == DATE:  # a date is always truthy, unless unknown
+        return ops.when(ops.is_null(value.expr), ops.null(BOOL), ops.lit(True, BOOL))
+    return ops.null(BOOL)
+
+
+def _const(value: Any, ops: Ops) -> Compiled:
+    if value is None:
+        return Compiled(ops.null(NULL), NULL)
+    kind = _value_kind(value)
+    return Compiled(ops.lit(value, kind), kind)
+
+
+def _value_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, date):
+        return DATE
+    raise CompileError(f"不支持的常量：{value!r}")
+
+
+def _numeric_kind(*kinds: str) -> str:
+    known = [k for k in kinds if k != NULL]
+    if DATE in known and all(k == DATE for k in known):
+        return DATE
+    return FLOAT if FLOAT in known else (INT if known else NULL)
+
+
+def _arith(op: str, left: Compiled, right: Compiled, ops: Ops) -> Compiled:
+    if op == "/":
+        guarded = ops.when(right.expr == ops.lit(0, INT), ops.null(FLOAT), ops.to_float(left.expr) / ops.to_float(right.expr))
+        return Compiled(guarded, FLOAT)
+    if op == "-" and left.kind == DATE and right.kind == DATE:  # date - date is a number of days
+        return Compiled(ops.days_between(left.expr, right.expr), INT)
+    a, b = left.expr, right.expr
+    if left.kind == BOOL:
+        a = ops.to_int(a)
+    if right.kind == BOOL:
+        b = ops.to_int(b)
+    result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}[op]()
+    return Compiled(result, _numeric_kind(left.kind, right.kind))
+
+
+def _compare(op: str, left_node: lang.Node, right_node: lang.Node, scope: Scope) -> Compiled:
+    ops = scope.ops
+    left = compile_node(left_node, scope)
+    if op in ("in", "notin"):
+        if not (isinstance(right_node, lang.ListLit) and all(isinstance(i, lang.Const) for i in right_node.items)):
+            raise CompileError(f"in / not in 的右边必须是常量列表：{lang.render(right_node)}")
+        values = [i.value for i in right_node.items]  # type: ignore[union-attr]
+        inside = ops.is_in(left.expr, values)
+        return Compiled(inside if op == "in" else ~inside, BOOL)
+    right = compile_node(right_node, scope)
+    a, b = left.expr, right.expr
+    result = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
+    return Compiled(result, BOOL)
+
+
+def _call(func: str, args: tuple[lang.Node, ...], scope: Scope) -> Compiled:
+    ops = scope.ops
+    values = [compile_node(a, scope) for a in args]
+    exprs = [v.expr for v in values]
+    if func == "known":
+        return Compiled(ops.not_null(exprs[0]), BOOL)
+    if func == "if_":
+        cond, then, otherwise = values
+        test = truthy(cond, ops)
+        kind = _numeric_kind(then.kind, otherwise.kind) if {then.kind, otherwise.kind} <= {INT, FLOAT, NULL} else (then.kind if then.kind != NULL else otherwise.kind)
+        chosen = ops.chain([(ops.is_null(test), ops.null(kind)), (test, then.expr)], otherwise.expr)
+        return Compiled(chosen, kind)
+    if func in ("min", "max", "clamp"):
+        kind = _numeric_kind(*(v.kind for v in values))
+        if func == "min":
+            raw = ops.least(exprs)
+        elif func == "max":
+            raw = ops.greatest(exprs)
+        else:
+            value, low, high = exprs
+            raw = ops.greatest([low, ops.least([high, value])])
+        # least/greatest skip nulls; the rule language says any unknown argument makes it unknown
+        return Compiled(ops.when(ops.any_null(exprs), ops.null(kind), raw), kind)
+    if func == "abs":
+        return Compiled(ops.abs(exprs[0]), values[0].kind)
+    if func == "years_since":
+        return Compiled(_whole_years(exprs[0], ops.lit(scope.as_of, DATE), ops), INT)
+    if func == "years_until":
+        return Compiled(_whole_years(ops.lit(scope.as_of, DATE), exprs[0], ops), INT)
+    if func == "year":
+        return Compiled(ops.year(exprs[0]), INT)
+    if func == "month":
+        return Compiled(ops.month(exprs[0]), INT)
+    raise CompileError(f"未知函数 {func}")
+
+
+def _whole_years(start: Expr, end: Expr, ops: Ops) -> Expr:
+    """Completed years from start to end, as `lang.whole_years`: one less before the anniversary."""
+    years = ops.year(end) - ops.year(start)
+    before = (ops.month(end) < ops.month(start)) | ((ops.month(end) == ops.month(start)) & (ops.day(end) < ops.day(start)))
+    return years - ops.to_int(before)
+
+
+# ---------------------------------------------------------------- unknown facts
+
+
+def unknown_columns(node: lang.Node, guard: Expr | None, scope: Scope) -> list[tuple[str, Expr | None]]:
+    """Candidate missing columns under an unknown expression, each with the row condition that it is missing.
+
+    Mirrors `evaluate._unknown_columns`: facts in order of first appearance; a let whose value is
+    unknown is followed to its own facts; a column the input lacks is missing on every row.
+    """
+    ops = scope.ops
+    found: list[tuple[str, Expr | None]] = []
+    for fact in lang.facts_in(node):
+        if fact.name in scope.let_nodes:
+            let_guard = _and(guard, ops.is_null(scope.lets[fact.name].expr), ops)
+            found.extend(unknown_columns(scope.let_nodes[fact.name], let_guard, scope))
+            continue
+        column = fact.column(scope.as_of.year)
+        if scope.column_present(column):
+            found.append((column, _and(guard, ops.is_null(ops.col(column)), ops)))
+        else:
+            found.append((column, guard))
+    return found
+
+
+def _and(a: Expr | None, b: Expr | None, ops: Ops) -> Expr | None:
+    """Conjunction of two guards, where None means "always"."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def kinds_for(registry: FactRegistry, columns: Mapping[str, Any]) -> dict[str, str]:
+    """The kind of each flat column of a registry (revenue_2025 → float), for reading and checking."""
+    out: dict[str, str] = {}
+    for column in columns:
+        spec = registry.specs.get(column)
+        if spec is None:
+            base, _, year = column.rpartition("_")
+            spec = registry.specs.get(base) if year.isdigit() else None
+            if spec is not None and not spec.yearly:
+                spec = None
+        if spec is not None:
+            out[column] = SPEC_KINDS[spec.type]
+    return out

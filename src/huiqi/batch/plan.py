@@ -1,0 +1,274 @@
+"""One measure, compiled once per evaluation date into column expressions: status, amount, missing facts.
+
+This mirrors `calculator.evaluate.Evaluator.evaluate` step by step, so a row of the registry gets
+exactly the answer the single-profile calculator gives (the parity tests check it):
+
+- lets are computed in order and rounded to 6 decimals when they are numbers with fractions;
+- the condition tree uses Kleene logic; `once_per_subject` turns a non-ineligible answer into
+  ineligible when the row lists the measure (or the measure it amends) as received;
+- the amount is computed only when the status is eligible or unknown, with the calculator's
+  rounding, tier selection (`first` / `max`), cap and floor, and discretion as a range [0, x];
+- validity depends on the date only, so it replaces the status after everything else;
+- the missing facts are the unknown condition atoms under unknown ancestors, in tree order, then
+  the amount's unknown expressions in evaluation order, de-duplicated keeping first occurrence.
+
+Limits across measures (exclusive groups, combined caps) are in `limits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from huiqi.batch.columns import BOOL, FLOAT, Compiled, Expr, Ops, Scope, compile_node, truthy, unknown_columns
+from huiqi.calculator.evaluate import ELIGIBLE, EXPIRED, INELIGIBLE, NOT_YET, UNKNOWN, Evaluator
+from huiqi.rules import lang
+from huiqi.rules.facts import FactRegistry
+from huiqi.rules.pack import CompiledAmount, CompiledCondition, CompiledMeasure, Pack
+
+# status codes in the engines (small integers), and their names in the outputs
+STATUSES = (ELIGIBLE, UNKNOWN, INELIGIBLE, NOT_YET, EXPIRED)
+CODE = {status: i for i, status in enumerate(STATUSES)}
+RECEIVED_COLUMN = "_received"  # the row's received/applied measure ids as a list of strings
+
+Unknown = tuple[lang.Node, Expr | None]  # an expression that may be unknown, and the row condition that it is
+
+
+@dataclass
+class AmountPlan:
+    exact: Expr
+    low: Expr
+    high: Expr
+    unknown: list[Unknown] = field(default_factory=list)
+
+
+@dataclass
+class MeasurePlan:
+    measure: CompiledMeasure
+    status: Expr  # status code after once-only and validity
+    active: Expr  # the calculator computed an amount (status before validity was eligible or unknown)
+    exact: Expr
+    low: Expr
+    high: Expr
+    missing: Expr  # list of flat fact names
+    received: Expr  # the row lists this measure (or the one it amends) as received or applied
+    static_status: str | None  # expired / not_yet_in_force on this date, whatever the row says
+
+    @property
+    def id(self) -> str:
+        return self.measure.id
+
+    def best(self, ops: Ops) -> Expr:
+        """`MeasureResult.best_amount`: the exact figure, else the top of the range, else 0."""
+        if self.measure.amount is None:
+            return ops.lit(0.0, FLOAT)
+        return ops.coalesce(self.exact, self.high, ops.lit(0.0, FLOAT))
+
+
+def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: FactRegistry, columns: frozenset[str], has_received: bool) -> MeasurePlan:
+    scope = Scope(ops, as_of, registry, columns)
+    for name, _, node in measure.lets:
+        value = compile_node(node, scope)
+        scope.lets[name] = Compiled(_round_if_float(value, ops), value.kind)
+        scope.let_nodes[name] = node
+
+    verdict, atoms = _condition(measure.conditions, scope, None)
+    received = _received(measure, ops, has_received)
+    blocked = received if measure.spec.once_per_subject else ops.lit(False, BOOL)
+    status = ops.chain(
+        [(blocked, ops.lit(CODE[INELIGIBLE], "int")), (ops.is_null(verdict), ops.lit(CODE[UNKNOWN], "int")), (verdict, ops.lit(CODE[ELIGIBLE], "int"))],
+        ops.lit(CODE[INELIGIBLE], "int"),
+    )
+    active = (ops.is_null(verdict) | verdict) & ~blocked
+    active = ops.fill_false(active)
+
+    unknown: list[Unknown] = list(atoms)
+    null = ops.null(FLOAT)
+    exact = low = high = null
+    if measure.amount is not None:
+        amount = _amount(measure.amount, scope)
+        exact, low, high = (ops.when(active, e, null) for e in (amount.exact, amount.low, amount.high))
+        unknown.extend((node, _and(active, guard)) for node, guard in amount.unknown)
+
+    static_status, _ = Evaluator._validity(measure, as_of)
+    if static_status is not None:
+        status = ops.lit(CODE[static_status], "int")
+    missing = ops.str_list([item for node, guard in unknown for item in unknown_columns(node, guard, scope)])
+    return MeasurePlan(measure, status, active, exact, low, high, missing, received, static_status)
+
+
+def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:
+    if not has_received:
+        return ops.lit(False, BOOL)
+    column = ops.col(RECEIVED_COLUMN)
+    hit = ops.list_contains(column, measure.id)
+    if measure.spec.amends:  # an amendment is the same benefit
+        hit = hit | ops.list_contains(column, measure.spec.amends.measure)
+    return hit
+
+
+def _round_if_float(value: Compiled, ops: Ops) -> Expr:
+    """`evaluate._round`: floats are kept to 6 decimals, other values untouched."""
+    return ops.round(value.expr, 6) if value.kind == FLOAT else value.expr
+
+
+def _and(a: Expr | None, b: Expr | None) -> Expr | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _condition(cond: CompiledCondition, scope: Scope, ancestors_unknown: Expr | None) -> tuple[Expr, list[Unknown]]:
+    """The value of a condition tree and its atoms with the row condition under which they count as missing.
+
+    An atom counts when it is unknown and every group above it is unknown (`Evaluator._conditions`
+    passes unknown atoms up only through unknown groups).
+    """
+    ops = scope.ops
+    if cond.op == "when":
+        assert cond.node is not None
+        value = truthy(compile_node(cond.node, scope), ops)
+        return value, [(cond.node, _and(ancestors_unknown, ops.is_null(value)))]
+    if not cond.parts:
+        return ops.lit(cond.op == "all", BOOL), []
+    # the group's own value is needed first to know whether its children's unknowns count
+    values = [_value_only(part, scope) for part in cond.parts]
+    value = ops.all_of(values) if cond.op == "all" else ops.any_of(values)
+    here = _and(ancestors_unknown, ops.is_null(value))
+    atoms: list[Unknown] = []
+    for part in cond.parts:
+        atoms.extend(_condition(part, scope, here)[1])
+    return value, atoms
+
+
+def _value_only(cond: CompiledCondition, scope: Scope) -> Expr:
+    ops = scope.ops
+    if cond.op == "when":
+        assert cond.node is not None
+        return truthy(compile_node(cond.node, scope), ops)
+    values = [_value_only(part, scope) for part in cond.parts]
+    if not values:
+        return ops.lit(cond.op == "all", BOOL)
+    return ops.all_of(values) if cond.op == "all" else ops.any_of(values)
+
+
+# ---------------------------------------------------------------- amounts
+
+
+def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
+    """`Evaluator._amount` as columns: (exact, low, high) and the expressions that may be unknown."""
+    ops = scope.ops
+    spec, nodes = amount.spec, amount.nodes
+    null = ops.null(FLOAT)
+    unknown: list[Unknown] = []
+
+    def value(key: str) -> Expr:
+        node = nodes[key]
+        expr = ops.round(ops.to_float(compile_node(node, scope).expr), 6)
+        if not isinstance(node, lang.Const):
+            unknown.append((node, ops.is_null(expr)))
+        return expr
+
+    def lit(x: float) -> Expr:
+        return ops.lit(float(x), FLOAT)
+
+    exact, low, high = null, null, null
+    if spec.fixed is not None:
+        exact = lit(spec.fixed)
+    elif spec.formula is not None:
+        exact = value("formula")
+    elif spec.base is not None:
+        base, rate = value("base"), value("rate")
+        exact = ops.round(base * rate, 6)
+    elif spec.per_unit is not None:
+        exact = ops.round(lit(spec.per_unit) * value("count"), 6)
+    elif spec.range is not None:
+        low, high = lit(spec.range[0]), lit(spec.range[1])
+    elif spec.up_to is not None:
+        low, high = lit(0.0), value("up_to")
+    else:
+        exact, low, high, tier_unknown = _tiers(amount, scope)
+        unknown.extend(tier_unknown)
+    for key, pick in (("cap", ops.least), ("floor", ops.greatest)):
+        if key in nodes:
+            bound = value(key)
+            # an unknown bound makes every figure unknown; otherwise each known figure is bounded
+            exact, low, high = (ops.when(ops.is_null(bound) | ops.is_null(e), null, pick([e, bound])) for e in (exact, low, high))
+    if spec.discretionary:
+        low = ops.when(ops.is_null(exact), low, lit(0.0))
+        high = ops.coalesce(exact, high)
+        exact = null
+    low, high = ops.coalesce(exact, low), ops.coalesce(exact, high)
+    return AmountPlan(exact, low, high, unknown)
+
+
+def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list[Unknown]]:
+    """`Evaluator._tiers`: pick `first` stops at the first tier that holds or is unknown; `max` weighs all."""
+    ops = scope.ops
+    null = ops.null(FLOAT)
+    first = amount.spec.pick == "first"
+    tiers = [(tier, truthy(compile_node(tier.when, scope), ops), _amount(tier.amount, scope)) for tier in amount.tiers]
+    unknown: list[Unknown] = []
+    chosen: list[Expr] = []
+    reached: Expr | None = None  # first: no earlier tier held or was unknown
+    for tier, applies, _ in tiers:
+        is_unknown = _and(reached, ops.is_null(applies)) if first else ops.is_null(applies)
+        unknown.append((tier.when, is_unknown))
+        chosen.append(ops.fill_false(_and(reached, applies) if first else applies))
+        if first:
+            reached = _and(reached, ops.fill_false(~applies))
+    any_unknown = ops.any_of([guard for _, guard in unknown])  # type: ignore[misc]
+    if first:
+        best = chosen
+    else:  # the first tier with the highest amount (Python max keeps the first of equals)
+        keys = [ops.coalesce(sub.exact, sub.high, ops.lit(0.0, FLOAT)) for _, _, sub in tiers]
+        best = []
+        for i, c in enumerate(chosen):
+            beats = [~chosen[j] | (keys[i] > keys[j] if j < i else keys[i] >= keys[j]) for j in range(len(chosen)) if j != i]
+            best.append(c & ~any_unknown & ops.all_of(beats) if beats else c & ~any_unknown)
+    none_or_zero = ops.when(any_unknown, null, ops.lit(0.0, FLOAT))
+    exact = ops.chain([(b, sub.exact) for b, (_, _, sub) in zip(best, tiers)], none_or_zero)
+    low = ops.chain([(b, sub.low) for b, (_, _, sub) in zip(best, tiers)], null)
+    high = ops.chain([(b, sub.high) for b, (_, _, sub) in zip(best, tiers)], null)
+    for b, (_, _, sub) in zip(best, tiers):
+        unknown.extend((node, _and(b, guard)) for node, guard in sub.unknown)
+    return exact, low, high, unknown
+
+
+# ---------------------------------------------------------------- limits across measures
+
+
+@dataclass
+class Limits:
+    counted: dict[str, Expr]  # measure id -> counted (False when an exclusive group dropped it)
+    reductions: list[tuple[str, Expr]]  # (group id, reduction in yuan or null) per combined cap
+
+
+def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
+    """`match.apply_limits`, group by group in the pack's order (a cap sees the exclusions before it)."""
+    eligible = {mid: ops.fill_false(p.status == ops.lit(CODE[ELIGIBLE], "int")) for mid, p in plans.items()}
+    counted: dict[str, Expr] = {mid: ops.lit(True, BOOL) for mid in plans}
+    reductions: list[tuple[str, Expr]] = []
+    for group in pack.groups.values():
+        members = [m for m in group.members if m in plans]
+        if group.kind == "exclusive" and len(members) > 1:
+            best = {m: plans[m].best(ops) for m in members}
+            for m in members:
+                # kept: no other eligible member beats it on (best amount, id)
+                beaten_by = [eligible[o] & ((best[o] > best[m]) | ((best[o] == best[m]) & ops.lit(o > m, BOOL))) for o in members if o != m]
+                keep = ~ops.any_of(beaten_by)
+                counted[m] = counted[m] & (~eligible[m] | keep)
+        elif group.kind == "combined_cap" and group.cap is not None and members:
+            zero = ops.lit(0.0, FLOAT)
+            parts = [ops.when(eligible[m] & counted[m] & ops.not_null(plans[m].exact), plans[m].exact, zero) for m in members]
+            subtotal = parts[0]
+            for p in parts[1:]:
+                subtotal = subtotal + p
+            cap = ops.lit(float(group.cap), FLOAT)
+            reductions.append((group.id, ops.when(subtotal > cap, ops.round(subtotal - cap, 2), ops.null(FLOAT))))
+    return Limits(counted, reductions)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the administration tables (run with `huiqi admin migrate`)."""
