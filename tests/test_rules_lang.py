@@ -84,3 +84,14 @@ def test_facts_in_lists_each_reference_once():
 def test_render_uses_chinese_labels():
     text = lang.render(lang.parse("rd_expense[-1] >= 4% * revenue[-1]"), {"rd_expense": "研发费用", "revenue": "营业收入"})
     assert text == "研发费用[上一年度] ≥ (4% × 营业收入[上一年度])"
+
+
+def test_comparisons_are_exact_at_printed_boundaries():
+    # (115 - 100) / 100 is 0.1499999… in binary floating point; the text means 15%
+    assert ev("(b - a) / a >= 15%", a=100.0, b=115.0) is True
+    assert ev("(b - a) / a > 15%", a=100.0, b=115.0) is False
+
+
+def test_floor_counts_full_periods():
+    assert ev("floor(months / 12)", months=35) == 2
+    assert ev("floor(months / 12)", months=36) == 3

@@ -274,6 +274,20 @@ class Scope:
     columns: frozenset[str]  # flat fact columns present in the input
     lets: dict[str, Compiled] = field(default_factory=dict)
     let_nodes: dict[str, lang.Node] = field(default_factory=dict)
+    prefix: str = "_"
+    sink: list[tuple[str, Expr]] = field(default_factory=list)  # where `atom` puts new columns
+    count: int = 0
+
+    def atom(self, expr: Expr) -> Expr:
+        """Materialise a sub-expression as a column and refer to it by name.
+
+        Inlining would copy a let or a condition into every place that reads it (guards, tiers,
+        limits) and the expression trees would grow exponentially; a column is computed once.
+        """
+        self.count += 1
+        name = f"{self.prefix}{self.count}"
+        self.sink.append((name, expr))
+        return self.ops.col(name)
 
     def fact_kind(self, name: str) -> str:
         spec = self.registry.specs.get(name)

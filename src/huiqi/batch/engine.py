@@ -72,7 +72,7 @@ def build_plans(pack: Pack, measure_ids: Iterable[str], as_of: date, columns: It
     ops = ops or PolarsOps()
     columns = frozenset(columns)
     has_received = RECEIVED_COLUMN in columns
-    plans = {mid: plan_measure(pack.measures[mid], ops, as_of, pack.registry, columns, has_received) for mid in measure_ids}
+    plans = {mid: plan_measure(pack.measures[mid], ops, as_of, pack.registry, columns, has_received, prefix=f"_m{i}_") for i, mid in enumerate(measure_ids)}
     carry = tuple(c for c in CARRY if c in columns)
     return Plans(as_of, plans, limits(pack, plans, ops), carry, has_received)
 
@@ -104,9 +104,12 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP)
     for mid, plan in plans.measures.items():
         if plan.static_status is not None and plan.static_status not in keep:
             continue  # expired or not yet in force on this date: no row can be kept
+        # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
+        others = [plans.measures[o] for o in plans.limits.depends.get(mid, ()) if o != mid]
+        frame = _with_stages(lf, [stage for o in others for stage in o.stages()] + plan.stages(amounts=False))
+        frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
         part = (
-            lf.with_columns(plan.status.cast(pl.UInt8).alias("_status"))
-            .filter(pl.col("_status").is_in(keep_codes))
+            _with_stages(frame, [[item] for item in plan.amounts])
             .select(
                 pl.col(ROW),
                 pl.lit(mid, dtype=pl.String).alias("measure_id"),
@@ -124,11 +127,17 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP)
     results = pl.concat(parts, how="vertical") if parts else _empty(plans)
     results = results.with_columns(pl.col("status").cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE))
     reductions = [
-        lf.select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry).filter(pl.col("reduction").is_not_null())
+        _with_stages(lf, [stage for o in plans.limits.depends[gid] for stage in plans.measures[o].stages()]).select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry).filter(pl.col("reduction").is_not_null())
         for gid, expr in plans.limits.reductions
     ]
     empty = pl.LazyFrame(schema={ROW: pl.Int64, "group_id": pl.String, "reduction": pl.Float64, **{c: pl.String for c in plans.carry}})
     return results, (pl.concat(reductions, how="vertical") if reductions else empty)
+
+
+def _with_stages(lf: pl.LazyFrame, stages: list[list[tuple[str, pl.Expr]]]) -> pl.LazyFrame:
+    for stage in stages:
+        lf = lf.with_columns(expr.alias(name) for name, expr in stage)
+    return lf
 
 
 def _empty(plans: Plans) -> pl.LazyFrame:

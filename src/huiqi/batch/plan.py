@@ -44,7 +44,12 @@ class AmountPlan:
 
 @dataclass
 class MeasurePlan:
+    """Column expressions for one measure; `stages` must be added to the frame, in order, before reading them."""
+
     measure: CompiledMeasure
+    lets: list[tuple[str, Expr]]  # one column each, in order (a let may read the ones before it)
+    conditions: list[tuple[str, Expr]]  # condition atoms, one stage (they read facts and lets)
+    amounts: list[tuple[str, Expr]]  # amount atoms, in order (each may read the ones before it; needed only on kept rows)
     status: Expr  # status code after once-only and validity
     active: Expr  # the calculator computed an amount (status before validity was eligible or unknown)
     exact: Expr
@@ -58,6 +63,13 @@ class MeasurePlan:
     def id(self) -> str:
         return self.measure.id
 
+    def stages(self, amounts: bool = True) -> list[list[tuple[str, Expr]]]:
+        """The columns to add, stage by stage (each stage reads only the ones before it)."""
+        stages = [[item] for item in self.lets] + [self.conditions]
+        if amounts:
+            stages.extend([item] for item in self.amounts)
+        return [s for s in stages if s]
+
     def best(self, ops: Ops) -> Expr:
         """`MeasureResult.best_amount`: the exact figure, else the top of the range, else 0."""
         if self.measure.amount is None:
@@ -65,23 +77,30 @@ class MeasurePlan:
         return ops.coalesce(self.exact, self.high, ops.lit(0.0, FLOAT))
 
 
-def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: FactRegistry, columns: frozenset[str], has_received: bool) -> MeasurePlan:
-    scope = Scope(ops, as_of, registry, columns)
+def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: FactRegistry, columns: frozenset[str], has_received: bool, prefix: str = "_a") -> MeasurePlan:
+    scope = Scope(ops, as_of, registry, columns, prefix=prefix)
+    lets: list[tuple[str, Expr]] = []
     for name, _, node in measure.lets:
         value = compile_node(node, scope)
-        scope.lets[name] = Compiled(_round_if_float(value, ops), value.kind)
+        scope.sink = lets
+        scope.lets[name] = Compiled(scope.atom(_round_if_float(value, ops)), value.kind)
         scope.let_nodes[name] = node
 
-    verdict, atoms = _condition(measure.conditions, scope, None)
+    conditions: list[tuple[str, Expr]] = []
+    scope.sink = conditions
+    values: dict[int, Expr] = {}
+    verdict = _values(measure.conditions, scope, values)
+    atoms = _atoms(measure.conditions, values, None, ops)
     received = _received(measure, ops, has_received)
     blocked = received if measure.spec.once_per_subject else ops.lit(False, BOOL)
     status = ops.chain(
         [(blocked, ops.lit(CODE[INELIGIBLE], "int")), (ops.is_null(verdict), ops.lit(CODE[UNKNOWN], "int")), (verdict, ops.lit(CODE[ELIGIBLE], "int"))],
         ops.lit(CODE[INELIGIBLE], "int"),
     )
-    active = (ops.is_null(verdict) | verdict) & ~blocked
-    active = ops.fill_false(active)
+    active = ops.fill_false((ops.is_null(verdict) | verdict) & ~blocked)
 
+    amounts: list[tuple[str, Expr]] = []
+    scope.sink = amounts
     unknown: list[Unknown] = list(atoms)
     null = ops.null(FLOAT)
     exact = low = high = null
@@ -94,7 +113,7 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     if static_status is not None:
         status = ops.lit(CODE[static_status], "int")
     missing = ops.str_list([item for node, guard in unknown for item in unknown_columns(node, guard, scope)])
-    return MeasurePlan(measure, status, active, exact, low, high, missing, received, static_status)
+    return MeasurePlan(measure, lets, conditions, amounts, status, active, exact, low, high, missing, received, static_status)
 
 
 def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:
@@ -123,38 +142,33 @@ def _and(a: Expr | None, b: Expr | None) -> Expr | None:
 # ---------------------------------------------------------------- conditions
 
 
-def _condition(cond: CompiledCondition, scope: Scope, ancestors_unknown: Expr | None) -> tuple[Expr, list[Unknown]]:
-    """The value of a condition tree and its atoms with the row condition under which they count as missing.
+def _values(cond: CompiledCondition, scope: Scope, memo: dict[int, Expr]) -> Expr:
+    """The value of each node of a condition tree (atoms become columns), remembered by node."""
+    ops = scope.ops
+    if cond.op == "when":
+        assert cond.node is not None
+        value = scope.atom(truthy(compile_node(cond.node, scope), ops))
+    else:
+        parts = [_values(part, scope, memo) for part in cond.parts]
+        if not parts:
+            value = ops.lit(cond.op == "all", BOOL)
+        else:
+            value = ops.all_of(parts) if cond.op == "all" else ops.any_of(parts)
+    memo[id(cond)] = value
+    return value
+
+
+def _atoms(cond: CompiledCondition, memo: dict[int, Expr], ancestors_unknown: Expr | None, ops: Ops) -> list[Unknown]:
+    """Condition atoms with the row condition under which they count as missing.
 
     An atom counts when it is unknown and every group above it is unknown (`Evaluator._conditions`
     passes unknown atoms up only through unknown groups).
     """
-    ops = scope.ops
+    here = _and(ancestors_unknown, ops.is_null(memo[id(cond)]))
     if cond.op == "when":
         assert cond.node is not None
-        value = truthy(compile_node(cond.node, scope), ops)
-        return value, [(cond.node, _and(ancestors_unknown, ops.is_null(value)))]
-    if not cond.parts:
-        return ops.lit(cond.op == "all", BOOL), []
-    # the group's own value is needed first to know whether its children's unknowns count
-    values = [_value_only(part, scope) for part in cond.parts]
-    value = ops.all_of(values) if cond.op == "all" else ops.any_of(values)
-    here = _and(ancestors_unknown, ops.is_null(value))
-    atoms: list[Unknown] = []
-    for part in cond.parts:
-        atoms.extend(_condition(part, scope, here)[1])
-    return value, atoms
-
-
-def _value_only(cond: CompiledCondition, scope: Scope) -> Expr:
-    ops = scope.ops
-    if cond.op == "when":
-        assert cond.node is not None
-        return truthy(compile_node(cond.node, scope), ops)
-    values = [_value_only(part, scope) for part in cond.parts]
-    if not values:
-        return ops.lit(cond.op == "all", BOOL)
-    return ops.all_of(values) if cond.op == "all" else ops.any_of(values)
+        return [(cond.node, here)]
+    return [atom for part in cond.parts for atom in _atoms(part, memo, here, ops)]
 
 
 # ---------------------------------------------------------------- amounts
@@ -170,8 +184,10 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
     def value(key: str) -> Expr:
         node = nodes[key]
         expr = ops.round(ops.to_float(compile_node(node, scope).expr), 6)
-        if not isinstance(node, lang.Const):
-            unknown.append((node, ops.is_null(expr)))
+        if isinstance(node, lang.Const):
+            return expr
+        expr = scope.atom(expr)
+        unknown.append((node, ops.is_null(expr)))
         return expr
 
     def lit(x: float) -> Expr:
@@ -199,6 +215,7 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
             bound = value(key)
             # an unknown bound makes every figure unknown; otherwise each known figure is bounded
             exact, low, high = (ops.when(ops.is_null(bound) | ops.is_null(e), null, pick([e, bound])) for e in (exact, low, high))
+            exact, low, high = (scope.atom(e) for e in (exact, low, high))
     if spec.discretionary:
         low = ops.when(ops.is_null(exact), low, lit(0.0))
         high = ops.coalesce(exact, high)
@@ -212,7 +229,7 @@ def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list
     ops = scope.ops
     null = ops.null(FLOAT)
     first = amount.spec.pick == "first"
-    tiers = [(tier, truthy(compile_node(tier.when, scope), ops), _amount(tier.amount, scope)) for tier in amount.tiers]
+    tiers = [(tier, scope.atom(truthy(compile_node(tier.when, scope), ops)), _amount(tier.amount, scope)) for tier in amount.tiers]
     unknown: list[Unknown] = []
     chosen: list[Expr] = []
     reached: Expr | None = None  # first: no earlier tier held or was unknown
@@ -235,6 +252,7 @@ def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list
     exact = ops.chain([(b, sub.exact) for b, (_, _, sub) in zip(best, tiers)], none_or_zero)
     low = ops.chain([(b, sub.low) for b, (_, _, sub) in zip(best, tiers)], null)
     high = ops.chain([(b, sub.high) for b, (_, _, sub) in zip(best, tiers)], null)
+    exact, low, high = scope.atom(exact), scope.atom(low), scope.atom(high)
     for b, (_, _, sub) in zip(best, tiers):
         unknown.extend((node, _and(b, guard)) for node, guard in sub.unknown)
     return exact, low, high, unknown
@@ -247,6 +265,7 @@ def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list
 class Limits:
     counted: dict[str, Expr]  # measure id -> counted (False when an exclusive group dropped it)
     reductions: list[tuple[str, Expr]]  # (group id, reduction in yuan or null) per combined cap
+    depends: dict[str, list[str]]  # measure or cap group id -> the measures whose columns its limit reads
 
 
 def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
@@ -254,8 +273,11 @@ def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
     eligible = {mid: ops.fill_false(p.status == ops.lit(CODE[ELIGIBLE], "int")) for mid, p in plans.items()}
     counted: dict[str, Expr] = {mid: ops.lit(True, BOOL) for mid in plans}
     reductions: list[tuple[str, Expr]] = []
+    depends: dict[str, list[str]] = {}
     for group in pack.groups.values():
         members = [m for m in group.members if m in plans]
+        for m in members:  # counted[m] may read every member of every group m is in, and what they read
+            depends[m] = list(dict.fromkeys([*depends.get(m, []), *(d for o in members for d in [*depends.get(o, []), o])]))
         if group.kind == "exclusive" and len(members) > 1:
             best = {m: plans[m].best(ops) for m in members}
             for m in members:
@@ -271,4 +293,5 @@ def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
                 subtotal = subtotal + p
             cap = ops.lit(float(group.cap), FLOAT)
             reductions.append((group.id, ops.when(subtotal > cap, ops.round(subtotal - cap, 2), ops.null(FLOAT))))
-    return Limits(counted, reductions)
+            depends[group.id] = list(dict.fromkeys(d for m in members for d in [*depends.get(m, []), m]))
+    return Limits(counted, reductions, depends)

@@ -17,6 +17,7 @@ from huiqi.rules.model import PER_WORDS
 from huiqi.rules.pack import CompiledAmount, CompiledCondition, CompiledMeasure
 
 ELIGIBLE, INELIGIBLE, UNKNOWN, EXPIRED, NOT_YET = "eligible", "ineligible", "unknown", "expired", "not_yet_in_force"
+VALIDITY_UNSTATED = "所依据文件未载明施行日期和有效期，请向主管部门确认是否仍在执行"
 STATUS_WORDS = {ELIGIBLE: "符合", INELIGIBLE: "不符合", UNKNOWN: "待补充信息", EXPIRED: "已失效", NOT_YET: "尚未施行"}
 
 
@@ -103,6 +104,8 @@ class Evaluator:
 
         near = self._near_misses(measure.conditions, env, as_of) if status == INELIGIBLE and not notes else []
         validity_status, validity_note = self._validity(measure, as_of)
+        if validity_status is None and self._validity_unstated(measure) and status != INELIGIBLE:
+            notes.append(VALIDITY_UNSTATED)
         if validity_status is not None:
             notes.append(validity_note)
             trace.insert(0, Step("validity", validity_note))
@@ -119,6 +122,10 @@ class Evaluator:
         if measure.superseded_from and as_of >= measure.superseded_from:
             return EXPIRED, f"自 {measure.superseded_from.isoformat()} 起已被措施 {measure.superseded_by} 调整，按新规定执行"
         return None, ""
+
+    @staticmethod
+    def _validity_unstated(measure: CompiledMeasure) -> bool:
+        return measure.valid_from is None and measure.valid_until is None
 
     # ------------------------------------------------------------ conditions
 

@@ -10,7 +10,7 @@ Only the constructs below are accepted; anything else is a load-time error.
     arithmetic    + - * /   (x / 0 is unknown)
     comparisons   == != < <= > >=, `x in [..]`, `x not in [..]`
     logic         and or not   (Kleene three-valued: unknown and false = false)
-    functions     min max clamp abs if_ known years_since years_until year month
+    functions     min max clamp abs floor if_ known years_since years_until year month
 
 Three-valued semantics: `None` stands for unknown. Arithmetic and comparisons
 with an unknown operand are unknown; `and`/`or`/`not` follow Kleene logic. The
@@ -20,6 +20,7 @@ same meaning is compiled to column expressions by the batch engine.
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "max": (2, 8),
     "clamp": (3, 3),
     "abs": (1, 1),
+    "floor": (1, 1),
     "if_": (3, 3),
     "known": (1, 1),
     "years_since": (1, 1),
@@ -114,6 +116,8 @@ FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "month": (1, 1),
     "date": (1, 1),
 }
+
+COMPARE_DECIMALS = 9  # numbers are compared after rounding to this many decimals
 
 _CMP_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.In: "in", ast.NotIn: "notin"}
 _ARITH_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -340,7 +344,14 @@ def _compare(op: str, left: Value, right: Value) -> bool | None:
     if op in ("in", "notin"):
         inside = left in right
         return inside if op == "in" else not inside
+    if _is_number(left) and _is_number(right):
+        # 15% growth computed as (115 - 100) / 100 is 0.1499999…: compare as the text means, to 9 decimals
+        left, right = round(left, COMPARE_DECIMALS), round(right, COMPARE_DECIMALS)
     return _COMPARATORS[op](left, right)
+
+
+def _is_number(value: Value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -370,6 +381,8 @@ def _call(func: str, args: list[Value], as_of: date) -> Value:
         return max(low, min(high, value))
     if func == "abs":
         return abs(args[0])
+    if func == "floor":
+        return math.floor(args[0])
     if func == "years_since":
         return whole_years(args[0], as_of)
     if func == "years_until":

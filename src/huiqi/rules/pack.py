@@ -136,7 +136,7 @@ def build_pack(name: str, paths: Iterable[Path], index: Index) -> Pack:
         for measure in pack_file.measures:
             if measure.id in measures:
                 raise PackError(f"{file_name}：措施编号 {measure.id} 与 {measures[measure.id].file} 重复")
-            measures[measure.id] = _compile_measure(measure, file_name, pack_file, registry, index)
+            measures[measure.id] = _compile_measure(measure, file_name, registry, index)
         for group in pack_file.groups:
             if group.id in groups:
                 raise PackError(f"{file_name}：限额组 {group.id} 重复")
@@ -182,7 +182,7 @@ def _read_pack_file(path: Path) -> PackFile:
 # ---------------------------------------------------------------- compiling one measure
 
 
-def _compile_measure(measure: Measure, file_name: str, pack_file: PackFile, registry: FactRegistry, index: Index) -> CompiledMeasure:
+def _compile_measure(measure: Measure, file_name: str, registry: FactRegistry, index: Index) -> CompiledMeasure:
     where = f"{file_name} 措施 {measure.id}"
     citations = [_verify_source(source, index, file_name, f"措施 {measure.id}") for source in measure.sources]
     lets: list[tuple[str, str, lang.Node]] = []
@@ -196,7 +196,7 @@ def _compile_measure(measure: Measure, file_name: str, pack_file: PackFile, regi
         known_names.add(name)
     conditions = _compile_condition(Condition(label="全部条件", all=list(measure.conditions)), known_names, registry, where)
     amount = _compile_amount(measure.amount, known_names, registry, where) if measure.amount else None
-    doc = index.document(pack_file.document)
+    doc = index.document(measure.sources[0].doc)  # a measure lives as long as the document that grants it
     start = measure.validity.start if measure.validity and measure.validity.start else None
     if start is None:  # an amending measure starts when the amendment does, else with its document
         start = measure.amends.start if measure.amends else (doc.effective_from if doc else None)
