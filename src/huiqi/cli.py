@@ -17,6 +17,8 @@ from huiqi.corpus.validity import STATUS_WORDS
 app = typer.Typer(help="惠企：天津企业与人才扶持政策库、规则即代码与政策计算器", no_args_is_help=True, add_completion=False)
 rules_app = typer.Typer(help="规则包：列出全部措施（huiqi rules）或运行测试用例（huiqi rules test）", invoke_without_command=True)
 app.add_typer(rules_app, name="rules")
+from huiqi.admin.cli import admin_app  # noqa: E402  (typer only: the admin modules load when a command runs)
+app.add_typer(admin_app, name="admin")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -37,10 +37,14 @@ def engine(url: str) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=30, pool_pre_ping=True, pool_timeout=60)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def ensure_sqlite_folder(url: str) -> None:
     path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:":
+    if url.startswith("sqlite:///") and path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    ensure_sqlite_folder(url)
     eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(eng, "connect")

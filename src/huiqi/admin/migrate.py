@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from huiqi import config
+from huiqi.admin.db import ensure_sqlite_folder
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -20,6 +21,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None) -> None:
+    ensure_sqlite_folder(url or config.database_url())
     command.upgrade(alembic_config(url), "head")
 
 

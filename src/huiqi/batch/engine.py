@@ -96,42 +96,98 @@ def _as_list(column: str, dtype: pl.DataType) -> pl.Expr:
     return text.str.replace_all("[，；;、\\s]+", ",").str.split(",").list.eval(pl.element().filter(pl.element() != ""))
 
 
-def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """The long results (rows × measures whose status is in `keep`) and the combined-cap reductions."""
+@dataclass
+class Outputs:
+    """The lazy outputs of one chunk: long rows, aggregates (the cube) and combined-cap reductions."""
+
+    rows: pl.LazyFrame
+    cube: pl.LazyFrame
+    reductions: pl.LazyFrame
+
+    def collect(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        rows, cube, reductions = pl.collect_all([self.rows, self.cube, self.reductions])
+        return rows, cube, reductions
+
+
+def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP, unknown_rows: str = "all") -> Outputs:
+    """Evaluate every planned measure on a frame.
+
+    rows: one row per (row, measure) whose status is in `keep`; with unknown_rows="local", an
+    unknown row is written only when a missing fact is a blank cell of a column the registry has
+    (unknowns caused by columns the registry lacks altogether are the same for every row: they are
+    counted in the cube and reported per measure, not repeated row by row).
+    cube: counts and sums per measure × district × industry (when present) × status × local.
+    """
     keep_codes = [CODE[s] for s in keep]
-    carry = [pl.col(c) for c in plans.carry if c != ROW]
-    parts = []
+    carry = [pl.col(c) for c in plans.carry]
+    dims = [c for c in ("district", "industry") if c in plans.carry]
+    rows, cubes = [], []
     for mid, plan in plans.measures.items():
         if plan.static_status is not None and plan.static_status not in keep:
             continue  # expired or not yet in force on this date: no row can be kept
-        # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
-        others = [plans.measures[o] for o in plans.limits.depends.get(mid, ()) if o != mid]
-        frame = _with_stages(lf, [stage for o in others for stage in o.stages()] + plan.stages(amounts=False))
-        frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
-        part = (
-            _with_stages(frame, [[item] for item in plan.amounts])
-            .select(
+        frame = _measure_frame(lf, plans, mid, keep_codes)
+        wanted = frame if unknown_rows == "all" else frame.filter((pl.col("_status") != CODE[UNKNOWN]) | plan.local)
+        rows.append(
+            wanted.select(
                 pl.col(ROW),
                 pl.lit(mid, dtype=pl.String).alias("measure_id"),
                 pl.col("_status").alias("status"),
-                plan.exact.alias("amount"),
-                plan.low.alias("amount_min"),
-                plan.high.alias("amount_max"),
+                pl.col("amount"),
+                pl.col("amount_min"),
+                pl.col("amount_max"),
                 plan.missing.alias("missing"),
-                plans.limits.counted[mid].alias("counted"),
-                plan.received.alias("received"),
+                pl.col("counted"),
+                pl.col("received"),
                 *carry,
             )
         )
-        parts.append(part)
-    results = pl.concat(parts, how="vertical") if parts else _empty(plans)
-    results = results.with_columns(pl.col("status").cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE))
+        eligible = pl.col("_status") == CODE[ELIGIBLE]
+        cubes.append(
+            frame.with_columns(plan.local.alias("local"))
+            .group_by([*dims, "_status", "local"])
+            .agg(
+                pl.len().cast(pl.Int64).alias("rows"),
+                pl.col("amount").sum().alias("amount"),
+                pl.col("amount_min").sum().alias("amount_min"),
+                pl.col("amount_max").sum().alias("amount_max"),
+                pl.col("amount").filter(eligible & pl.col("counted")).sum().alias("amount_counted"),
+                (eligible & ~pl.col("received")).sum().cast(pl.Int64).alias("to_push"),
+            )
+            .with_columns(pl.lit(mid, dtype=pl.String).alias("measure_id"))
+        )
+    status = pl.col("status").cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE)
+    rows_lf = pl.concat(rows, how="vertical").with_columns(status) if rows else _empty(plans)
+    cube_lf = pl.concat(cubes, how="vertical").rename({"_status": "status"}).with_columns(status) if cubes else _empty_cube(dims)
     reductions = [
-        _with_stages(lf, [stage for o in plans.limits.depends[gid] for stage in plans.measures[o].stages()]).select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry).filter(pl.col("reduction").is_not_null())
+        _with_stages(lf, [stage for o in plans.limits.depends[gid] for stage in plans.measures[o].stages()])
+        .select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry)
+        .filter(pl.col("reduction").is_not_null())
         for gid, expr in plans.limits.reductions
     ]
     empty = pl.LazyFrame(schema={ROW: pl.Int64, "group_id": pl.String, "reduction": pl.Float64, **{c: pl.String for c in plans.carry}})
-    return results, (pl.concat(reductions, how="vertical") if reductions else empty)
+    return Outputs(rows_lf, cube_lf, pl.concat(reductions, how="vertical") if reductions else empty)
+
+
+def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int]) -> pl.LazyFrame:
+    """The frame with one measure's status, filtered to the kept statuses, with its amounts and limits."""
+    plan = plans.measures[mid]
+    # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
+    others = [plans.measures[o] for o in plans.limits.depends.get(mid, ()) if o != mid]
+    frame = _with_stages(lf, [stage for o in others for stage in o.stages()] + plan.stages(amounts=False))
+    frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
+    frame = _with_stages(frame, [[item] for item in plan.amounts])
+    return frame.with_columns(
+        plan.exact.alias("amount"),
+        plan.low.alias("amount_min"),
+        plan.high.alias("amount_max"),
+        plans.limits.counted[mid].alias("counted"),
+        plan.received.alias("received"),
+    )
+
+
+def _empty_cube(dims: list[str]) -> pl.LazyFrame:
+    schema = {**{d: pl.String for d in dims}, "status": STATUS_DTYPE, "local": pl.Boolean, "rows": pl.Int64, "amount": pl.Float64, "amount_min": pl.Float64, "amount_max": pl.Float64, "amount_counted": pl.Float64, "to_push": pl.Int64, "measure_id": pl.String}
+    return pl.LazyFrame(schema=schema)
 
 
 def _with_stages(lf: pl.LazyFrame, stages: list[list[tuple[str, pl.Expr]]]) -> pl.LazyFrame:
@@ -141,7 +197,7 @@ def _with_stages(lf: pl.LazyFrame, stages: list[list[tuple[str, pl.Expr]]]) -> p
 
 
 def _empty(plans: Plans) -> pl.LazyFrame:
-    schema = {**RESULT_SCHEMA, "status": pl.UInt8, **{c: pl.String for c in plans.carry}}
+    schema = {**RESULT_SCHEMA, **{c: pl.String for c in plans.carry}}
     return pl.LazyFrame(schema=schema)
 
 
@@ -149,9 +205,8 @@ def evaluate_frame(frame: pl.DataFrame, pack: Pack, as_of: date, measure_ids: Se
     """Convenience for one in-memory frame: compile, evaluate, collect."""
     lf = prepare(frame)
     plans = build_plans(pack, select_measures(pack, subject, measure_ids), as_of, lf.collect_schema().names())
-    results, reductions = evaluate(lf, plans, keep)
-    collected = pl.collect_all([results, reductions])
-    return collected[0], collected[1]
+    rows, _, reductions = evaluate(lf, plans, keep).collect()
+    return rows, reductions
 
 
 def registry_dtypes(pack: Pack, columns: Iterable[str]) -> dict[str, pl.DataType]:

@@ -56,6 +56,7 @@ class MeasurePlan:
     low: Expr
     high: Expr
     missing: Expr  # list of flat fact names
+    local: Expr  # some missing fact is a column the registry has (blank on this row), not one it lacks
     received: Expr  # the row lists this measure (or the one it amends) as received or applied
     static_status: str | None  # expired / not_yet_in_force on this date, whatever the row says
 
@@ -112,8 +113,10 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     static_status, _ = Evaluator._validity(measure, as_of)
     if static_status is not None:
         status = ops.lit(CODE[static_status], "int")
-    missing = ops.str_list([item for node, guard in unknown for item in unknown_columns(node, guard, scope)])
-    return MeasurePlan(measure, lets, conditions, amounts, status, active, exact, low, high, missing, received, static_status)
+    candidates = [item for node, guard in unknown for item in unknown_columns(node, guard, scope)]
+    missing = ops.str_list(candidates)
+    local = ops.fill_false(ops.any_of([guard for column, guard in candidates if column in columns and guard is not None]))
+    return MeasurePlan(measure, lets, conditions, amounts, status, active, exact, low, high, missing, local, received, static_status)
 
 
 def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:

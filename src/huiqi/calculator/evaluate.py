@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from huiqi.rules import lang
@@ -80,11 +81,11 @@ class Evaluator:
         trace: list[Step] = []
         labels = {**self.registry.labels, **{name: label for name, label, _ in measure.lets}}
         for name, label, node in measure.lets:
-            env[name] = _round(lang.evaluate(node, env, as_of))
+            env[name] = lang.evaluate(node, env, as_of)
             lets[name] = node
-            trace.append(Step("value", label, env[name], self._describe_facts(node, env, as_of, lets)))
+            trace.append(Step("value", label, env[name], self._describe_facts(node, env, as_of, labels)))
 
-        verdict, cond_steps, unknown_atoms = self._conditions(measure.conditions, env, as_of, lets)
+        verdict, cond_steps, unknown_atoms = self._conditions(measure.conditions, env, as_of, labels)
         trace.extend(cond_steps)
         status = {True: ELIGIBLE, False: INELIGIBLE, None: UNKNOWN}[verdict]
         notes: list[str] = []
@@ -129,15 +130,15 @@ class Evaluator:
 
     # ------------------------------------------------------------ conditions
 
-    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> tuple[bool | None, list[Step], list[lang.Node]]:
+    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: dict[str, str]) -> tuple[bool | None, list[Step], list[lang.Node]]:
         """Value of a condition tree, its trace, and the atoms that are unknown and still matter."""
         if cond.op == "when":
             assert cond.node is not None
             value = lang.evaluate(cond.node, env, as_of)
             value = None if value is None else bool(value)
-            step = Step("condition", cond.label, value, self._describe_facts(cond.node, env, as_of, lets))
+            step = Step("condition", cond.label, value, self._describe_facts(cond.node, env, as_of, labels))
             return value, [step], ([cond.node] if value is None else [])
-        results = [self._conditions(part, env, as_of, lets) for part in cond.parts]
+        results = [self._conditions(part, env, as_of, labels) for part in cond.parts]
         values = [r[0] for r in results]
         value = lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
         steps: list[Step] = []
@@ -181,7 +182,7 @@ class Evaluator:
         out = AmountOutcome()
 
         def value(key: str) -> Any:
-            result = _round(lang.evaluate(nodes[key], env, as_of))
+            result = lang.evaluate(nodes[key], env, as_of)
             if result is None:
                 out.unknown.append(nodes[key])
             return result
@@ -194,11 +195,11 @@ class Evaluator:
             out.steps.append(Step("amount", "计算", out.exact, f"{lang.render(nodes['formula'], labels)} = {format_yuan(out.exact)}"))
         elif spec.base is not None:
             base, rate = value("base"), value("rate")
-            out.exact = _round(base * rate) if base is not None and rate is not None else None
+            out.exact = base * rate if base is not None and rate is not None else None
             out.steps.append(Step("amount", "按比例计算", out.exact, f"{format_yuan(base)} × {format_rate(rate)} = {format_yuan(out.exact)}"))
         elif spec.per_unit is not None:
             count = value("count")
-            out.exact = _round(spec.per_unit * count) if count is not None else None
+            out.exact = spec.per_unit * count if count is not None else None
             out.steps.append(Step("amount", "按标准计算", out.exact, f"{format_yuan(spec.per_unit)} × {format_number(count)} = {format_yuan(out.exact)}"))
         elif spec.range is not None:
             out.low, out.high = spec.range
@@ -215,6 +216,7 @@ class Evaluator:
             out.steps.append(Step("amount", "酌定", None, f"{spec.discretionary}：结果为区间，不是确定金额"))
         if out.exact is not None:
             out.low = out.high = out.exact
+        out.exact, out.low, out.high = (_fen(v) for v in (out.exact, out.low, out.high))
         return out
 
     def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: dict[str, str], out: AmountOutcome) -> None:
@@ -267,11 +269,11 @@ class Evaluator:
                     missing.append(column)
         return missing
 
-    def _describe_facts(self, node: lang.Node, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> str:
+    def _describe_facts(self, node: lang.Node, env: dict[str, Any], as_of: date, labels: dict[str, str]) -> str:
         parts = []
         for fact in lang.facts_in(node):
             column = fact.column(as_of.year)
-            label = self.column_label(column, fact.name)
+            label = self.column_label(column, fact.name) if fact.name in self.registry else labels.get(fact.name, fact.name)
             parts.append(f"{label} = {format_value(env.get(column), self.registry.specs.get(fact.name))}")
         return "；".join(parts)
 
@@ -314,10 +316,11 @@ def _unknown_columns(node: lang.Node, env: dict[str, Any], as_of: date, lets: di
 # ---------------------------------------------------------------- formatting (Chinese, for people)
 
 
-def _round(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 6)
-    return value
+def _fen(value: float | None) -> float | None:
+    """Money is paid in fen: amounts are rounded to 0.01 yuan (half up, as a payment would be)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def format_yuan(value: Any) -> str:
@@ -353,6 +356,8 @@ def format_value(value: Any, spec: Any) -> str:
         return format_yuan(value)
     if spec is not None and spec.type == "ratio":
         return format_rate(value)
+    if spec is not None and spec.value_labels and value in spec.value_labels:
+        return spec.value_labels[value]
     return format_number(value) if isinstance(value, int | float) else str(value)
 
 

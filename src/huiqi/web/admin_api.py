@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -339,7 +339,7 @@ def call_dashboard(request: Request, call_id: int) -> dict[str, Any]:
 
 
 @router.get("/measures/{measure_id}/dashboard", summary="绩效：一项措施的全部通知")
-def measure_dashboard(request: Request, measure_id: Annotated[str, Field(max_length=200)]) -> dict[str, Any]:
+def measure_dashboard(request: Request, measure_id: Annotated[str, Path(max_length=200)]) -> dict[str, Any]:
     with acting(request) as (db, user):
         return dashboard.for_measure(db, user, measure_id).as_json()
 
@@ -519,5 +519,5 @@ def install(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(admin_pages.router)
-    for kind in (AdminError, auth.AuthError, auth.AccountError, AdminDatabaseMissing):
+    for kind in (AdminError, auth.AuthError, auth.AccountError, AdminDatabaseMissing, admin_pages.LoginRequired):
         app.add_exception_handler(kind, admin_pages.error_or_json(error_response))

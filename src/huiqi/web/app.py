@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huiqi import __version__
 from huiqi.storage.db import DatabaseMissing
-from huiqi.web import api, pages
+from huiqi.web import admin_api, api, pages
 
 MAX_BODY_BYTES = 256 * 1024
 STATIC = Path(__file__).parent / "static"
@@ -61,9 +61,10 @@ class GuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = admin_api.upload_body_limit(scope["path"]) or MAX_BODY_BYTES  # material uploads may be larger
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-            await _too_large(scope, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, send, limit)
             return
         received = 0
 
@@ -72,7 +73,7 @@ class GuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
@@ -85,15 +86,15 @@ class GuardMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
-            await _too_large(scope, send)
+            await _too_large(scope, send, limit)
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(scope: Scope, send: Send) -> None:
-    response = JSONResponse({"detail": f"请求内容过大（上限 {MAX_BODY_BYTES // 1024} KB）"}, status_code=413)
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    response = JSONResponse({"detail": f"请求内容过大（上限 {limit // 1024} KB）"}, status_code=413)
     await response(scope, None, send)  # type: ignore[arg-type]
 
 
@@ -104,6 +105,7 @@ def create_app() -> FastAPI:
         description="天津企业与人才扶持政策：检索、规则与计算。字段与命令行 --json 输出一致。",
     )
     app.include_router(api.router)
+    admin_api.install(app)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
