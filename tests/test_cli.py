@@ -93,3 +93,42 @@ def test_schema_documents_facts(env):
     schema = json.loads(huiqi("schema", env_extra=env).stdout)
     facts = schema["$defs"]["Facts"]["properties"]
     assert "employees" in facts and "职工总数" in facts["employees"]["description"]
+
+
+EXAMPLE = "examples/robot-manufacturer.json"
+
+
+def test_match_json_contract_and_amounts(env):
+    result = huiqi("match", EXAMPLE, "--as-of", "2022-06-30", "--json", env_extra=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"as_of", "results", "total_yuan", "total_max_yuan"} <= set(data)
+    by_id = {r["measure_id"]: r for r in data["results"]}
+    upgrade = by_id["tj.smart-mfg.upgrade-equipment"]
+    assert (upgrade["status"], upgrade["amount_yuan"], upgrade["per"]) == ("eligible", 1_200_000, "one_off")
+    assert upgrade["source"]["doc_number"] == "津工信规〔2020〕3号" and "10%" in upgrade["source"]["quote"]
+    assert {r["status"] for r in data["results"]} <= {"eligible", "ineligible", "unknown", "expired", "not_yet_in_force"}
+    unknown = next(r for r in data["results"] if r["status"] == "unknown")
+    assert unknown["missing"] and len(unknown["missing"]) == len(unknown["missing_labels"])
+
+
+def test_match_for_people_lists_eligible_with_citations(env):
+    result = huiqi("match", EXAMPLE, "--as-of", "2022-06-30", env_extra=env)
+    assert "符合" in result.stdout and "依据：" in result.stdout and "最值得补充的信息" in result.stdout
+
+
+def test_explain_traces_each_step(env):
+    result = huiqi("explain", "tj.rd-post-subsidy.general", "examples/hightech-rd-fell.json", "--as-of", "2023-06-30", "--json", env_extra=env)
+    data = json.loads(result.stdout)
+    assert data["amount_yuan"] == 25_200
+    assert any(step["kind"] == "condition" for step in data["trace"])
+    missing = huiqi("explain", "tj.no-such", EXAMPLE, env_extra=env)
+    assert missing.returncode == 1 and "找不到措施" in missing.stderr
+
+
+def test_rules_json_lists_the_whole_pack(env):
+    measures = json.loads(huiqi("rules", "--json", env_extra=env).stdout)
+    assert len(measures) >= 500
+    m = next(x for x in measures if x["id"] == "tj.rd-post-subsidy.general")
+    assert {"title", "sources", "beneficiary", "kind", "conditions", "amount", "limits", "validity", "department"} <= set(m)
+    assert m["validity"]["until"] == "2024-12-31"

@@ -225,9 +225,10 @@ def match_command(
     if json_output:
         emit_json(data)
         return
+    from huiqi.calculator.questions import next_questions
     from huiqi.calculator.render import print_report
 
-    print_report(out, data, show_all=show_all)
+    print_report(out, data, show_all=show_all, next_questions=next_questions(data, pack.registry, limit=4))
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from huiqi.calculator.evaluate import STATUS_WORDS, format_yuan
 
@@ -27,36 +26,49 @@ def amount_text(result: dict[str, Any]) -> str:
     return "—"
 
 
-def print_report(console: Console, data: dict[str, Any], *, show_all: bool = False) -> None:
-    title = f"{data.get('name') or '主体'} · 评估日 {data['as_of']}"
-    table = Table(title=title, show_lines=True)
-    for column in ("状态", "措施", "金额/待遇", "依据", "说明"):
-        table.add_column(column)
-    shown = [r for r in data["results"] if show_all or r["status"] in ("eligible", "unknown")]
-    for r in shown:
-        source = r["source"]
-        cite = f"{source['doc_number'] or source['doc_title']} {source['label']}"
-        remarks = list(r["notes"])
-        if r["missing_labels"]:
-            remarks.append("需补充：" + "、".join(r["missing_labels"]))
-        remarks.extend(r["near_misses"])
-        style = STATUS_STYLE[r["status"]]
-        table.add_row(f"[{style}]{STATUS_WORDS[r['status']]}[/]", f"{r['title']}\n[dim]{r['measure_id']}[/]", amount_text(r), cite, "\n".join(remarks))
-    console.print(table)
-    counts: dict[str, int] = {}
-    for r in data["results"]:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    summary = "，".join(f"{STATUS_WORDS[s]} {n} 项" for s, n in counts.items())
-    console.print(f"合计（确定金额）：[bold]{format_yuan(data['total_yuan'])}[/]；含区间上限：{format_yuan(data['total_max_yuan'])}。{summary}")
+UNKNOWN_SHOWN = 10
+
+
+def print_report(console: Console, data: dict[str, Any], *, show_all: bool = False, next_questions: list[dict[str, Any]] | None = None) -> None:
+    """A readable report: eligible measures with amounts and citations, the undecided ones worth most, and what to add."""
+    console.print(f"[bold]{data.get('name') or '主体'}[/] · 评估日 {data['as_of']}")
+    console.print(f"合计（确定金额）：[bold red]{format_yuan(data['total_yuan'])}[/]；含区间上限：{format_yuan(data['total_max_yuan'])}")
     for adjustment in data["adjustments"]:
         console.print(f"[dim]{adjustment['detail']}[/]")
-    near = [r for r in data["results"] if r["status"] == "ineligible" and r["near_misses"]]
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for r in data["results"]:
+        by_status.setdefault(r["status"], []).append(r)
+    for status in ("eligible", "unknown", "ineligible", "expired", "not_yet_in_force"):
+        items = by_status.get(status, [])
+        if not items or (not show_all and status in ("ineligible", "expired", "not_yet_in_force")):
+            continue
+        shown = items if show_all or status != "unknown" else items[:UNKNOWN_SHOWN]
+        more = f"，列出可能金额最高的 {len(shown)} 项" if len(shown) < len(items) else ""
+        console.print(f"\n[bold {STATUS_STYLE[status]}]{STATUS_WORDS[status]}（{len(items)} 项{more}）[/]")
+        for r in shown:
+            _print_result_line(console, r)
+    near = by_status.get("ineligible", [])
+    near = [r for r in near if r["near_misses"]]
     if near and not show_all:
-        console.print("[bold]差一点就符合：[/]")
+        console.print("\n[bold]差一点就符合：[/]")
         for r in near:
             console.print(f"  · {r['title']}：{'；'.join(r['near_misses'])}")
+    if next_questions:
+        console.print("\n[bold]最值得补充的信息：[/]" + "；".join(f"{q['label']}（可确定 {len(q['measures'])} 项）" for q in next_questions))
+    hidden = sum(len(by_status.get(s, [])) for s in ("ineligible", "expired", "not_yet_in_force"))
     if not show_all:
-        console.print("[dim]用 --all 查看全部措施，huiqi explain 措施编号 档案 查看计算过程。[/]")
+        console.print(f"[dim]另有不符合、已失效或尚未施行的措施 {hidden} 项：用 --all 查看全部；huiqi explain 措施编号 档案 查看计算过程。[/]")
+
+
+def _print_result_line(console: Console, r: dict[str, Any]) -> None:
+    source = r["source"]
+    counted = "" if r["counted"] else " [dim](不计入合计)[/]"
+    console.print(f"  [bold]{amount_text(r)}[/]  {r['title']}{counted} [dim]{r['measure_id']}[/]")
+    console.print(f"      [dim]依据：{source['doc_title']}{'（' + source['doc_number'] + '）' if source['doc_number'] else ''} {source['label']}[/]")
+    if r["missing_labels"]:
+        console.print(f"      [yellow]需补充：{'、'.join(r['missing_labels'])}[/]")
+    for note in r["notes"]:
+        console.print(f"      [dim]{note}[/]")
 
 
 def print_explanation(console: Console, r: dict[str, Any]) -> None:
