@@ -24,6 +24,8 @@ ROW = "_row"  # 1-based row number in the registry (stable across chunks)
 RECEIVED_INPUTS = ("received", "applied")  # comma-separated (or list) measure ids already received / applied for
 CARRY = ("row_id", "name", "district", "industry")  # copied to the results when present
 DEFAULT_KEEP = (ELIGIBLE, UNKNOWN)
+DIMENSIONS = ("district", "industry")  # summaries by these when the registry has them
+DIM = "_dim"  # integer code of (district, industry), for fast grouping
 STATUS_DTYPE = pl.Enum(list(STATUSES))
 
 RESULT_SCHEMA = {
@@ -52,6 +54,7 @@ class Plans:
     limits: Limits
     carry: tuple[str, ...]
     has_received: bool
+    ops: PolarsOps
 
 
 def select_measures(pack: Pack, subject: str, measure_ids: Sequence[str] | None) -> list[str]:
@@ -74,7 +77,7 @@ def build_plans(pack: Pack, measure_ids: Iterable[str], as_of: date, columns: It
     has_received = RECEIVED_COLUMN in columns
     plans = {mid: plan_measure(pack.measures[mid], ops, as_of, pack.registry, columns, has_received, prefix=f"_m{i}_") for i, mid in enumerate(measure_ids)}
     carry = tuple(c for c in CARRY if c in columns)
-    return Plans(as_of, plans, limits(pack, plans, ops), carry, has_received)
+    return Plans(as_of, plans, limits(pack, plans, ops), carry, has_received, ops)
 
 
 def prepare(frame: pl.DataFrame | pl.LazyFrame, start_row: int = 1) -> pl.LazyFrame:
@@ -83,6 +86,9 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, start_row: int = 1) -> pl.LazyFr
     names = lf.collect_schema()
     if ROW not in names:
         lf = lf.with_row_index(ROW, offset=start_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    dims = [pl.col(c).cast(pl.String).fill_null("∅") for c in DIMENSIONS if c in names]
+    code = pl.concat_str(dims, separator="\x1f").cast(pl.Categorical).to_physical() if dims else pl.lit(0)
+    lf = lf.with_columns(code.cast(pl.UInt32).alias(DIM))
     lists = [_as_list(c, names[c]) for c in RECEIVED_INPUTS if c in names]
     if lists:
         lf = lf.with_columns(pl.concat_list(lists).list.drop_nulls().alias(RECEIVED_COLUMN))
@@ -104,9 +110,32 @@ class Outputs:
     cube: pl.LazyFrame
     reductions: pl.LazyFrame
 
+    plans: Plans
+
     def collect(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        rows, cube, reductions = pl.collect_all([self.rows, self.cube, self.reductions])
-        return rows, cube, reductions
+        # separately: collect_all over the three plans is many times slower here
+        return finish_rows(self.rows.collect(), self.plans), self.cube.collect(), self.reductions.collect()
+
+
+MASK = "_mask"
+
+
+def finish_rows(rows: pl.DataFrame, plans: Plans) -> pl.DataFrame:
+    """Turn the missing-facts bit sets into lists (one decoding per distinct (measure, bit set))."""
+    if MASK not in rows.columns:
+        return rows
+    distinct = rows.select("measure_id", MASK).unique().drop_nulls(MASK)
+    decoded = pl.DataFrame(
+        {
+            "measure_id": distinct["measure_id"],
+            MASK: distinct[MASK],
+            "_decoded": [plans.measures[m].decode_mask(k) for m, k in distinct.iter_rows()],
+        },
+        schema={"measure_id": pl.String, MASK: pl.Int64, "_decoded": pl.List(pl.String)},
+    )
+    order = rows.columns
+    joined = rows.join(decoded, on=["measure_id", MASK], how="left", maintain_order="left")
+    return joined.with_columns(pl.coalesce("missing", "_decoded").alias("missing")).select(order).drop(MASK)
 
 
 def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP, unknown_rows: str = "all") -> Outputs:
@@ -120,44 +149,33 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP,
     """
     keep_codes = [CODE[s] for s in keep]
     carry = [pl.col(c) for c in plans.carry]
-    dims = [c for c in ("district", "industry") if c in plans.carry]
     rows, cubes = [], []
     for mid, plan in plans.measures.items():
         if plan.static_status is not None and plan.static_status not in keep:
             continue  # expired or not yet in force on this date: no row can be kept
-        frame = _measure_frame(lf, plans, mid, keep_codes)
-        wanted = frame if unknown_rows == "all" else frame.filter((pl.col("_status") != CODE[UNKNOWN]) | plan.local)
+        frame = _measure_frame(lf, plans, mid, keep_codes, None if unknown_rows == "all" else (pl.col("_status") != CODE[UNKNOWN]) | plan.may_be_local)
+        if unknown_rows != "all":
+            frame = frame.filter((pl.col("_status") != CODE[UNKNOWN]) | plan.local)
+        mask = plan.mask(plans.ops)
         rows.append(
-            wanted.select(
+            frame.select(
                 pl.col(ROW),
                 pl.lit(mid, dtype=pl.String).alias("measure_id"),
                 pl.col("_status").alias("status"),
                 pl.col("amount"),
                 pl.col("amount_min"),
                 pl.col("amount_max"),
-                plan.missing.alias("missing"),
+                (pl.lit(None, dtype=pl.List(pl.String)) if mask is not None else plan.missing).alias("missing"),
+                (mask if mask is not None else pl.lit(None, dtype=pl.Int64)).alias(MASK),
                 pl.col("counted"),
                 pl.col("received"),
                 *carry,
             )
         )
-        eligible = pl.col("_status") == CODE[ELIGIBLE]
-        cubes.append(
-            frame.with_columns(plan.local.alias("local"))
-            .group_by([*dims, "_status", "local"])
-            .agg(
-                pl.len().cast(pl.Int64).alias("rows"),
-                pl.col("amount").sum().alias("amount"),
-                pl.col("amount_min").sum().alias("amount_min"),
-                pl.col("amount_max").sum().alias("amount_max"),
-                pl.col("amount").filter(eligible & pl.col("counted")).sum().alias("amount_counted"),
-                (eligible & ~pl.col("received")).sum().cast(pl.Int64).alias("to_push"),
-            )
-            .with_columns(pl.lit(mid, dtype=pl.String).alias("measure_id"))
-        )
+        cubes.append(_cube(_measure_frame(lf, plans, mid, keep_codes, None), plan, mid))
     status = pl.col("status").cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE)
     rows_lf = pl.concat(rows, how="vertical").with_columns(status) if rows else _empty(plans)
-    cube_lf = pl.concat(cubes, how="vertical").rename({"_status": "status"}).with_columns(status) if cubes else _empty_cube(dims)
+    cube_lf = _decode_cube(pl.concat(cubes, how="vertical"), lf, plans) if cubes else _empty_cube(plans)
     reductions = [
         _with_stages(lf, [stage for o in plans.limits.depends[gid] for stage in plans.measures[o].stages()])
         .select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry)
@@ -165,16 +183,18 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP,
         for gid, expr in plans.limits.reductions
     ]
     empty = pl.LazyFrame(schema={ROW: pl.Int64, "group_id": pl.String, "reduction": pl.Float64, **{c: pl.String for c in plans.carry}})
-    return Outputs(rows_lf, cube_lf, pl.concat(reductions, how="vertical") if reductions else empty)
+    return Outputs(rows_lf, cube_lf, pl.concat(reductions, how="vertical") if reductions else empty, plans)
 
 
-def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int]) -> pl.LazyFrame:
-    """The frame with one measure's status, filtered to the kept statuses, with its amounts and limits."""
+def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int], wanted: pl.Expr | None) -> pl.LazyFrame:
+    """The frame with one measure's status, filtered to the kept statuses (and `wanted`), with its amounts and limits."""
     plan = plans.measures[mid]
     # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
     others = [plans.measures[o] for o in plans.limits.depends.get(mid, ()) if o != mid]
     frame = _with_stages(lf, [stage for o in others for stage in o.stages()] + plan.stages(amounts=False))
     frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
+    if wanted is not None:  # filter before the amounts: they are computed only for the rows written
+        frame = frame.filter(wanted)
     frame = _with_stages(frame, [[item] for item in plan.amounts])
     return frame.with_columns(
         plan.exact.alias("amount"),
@@ -185,8 +205,40 @@ def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[in
     )
 
 
-def _empty_cube(dims: list[str]) -> pl.LazyFrame:
-    schema = {**{d: pl.String for d in dims}, "status": STATUS_DTYPE, "local": pl.Boolean, "rows": pl.Int64, "amount": pl.Float64, "amount_min": pl.Float64, "amount_max": pl.Float64, "amount_counted": pl.Float64, "to_push": pl.Int64, "measure_id": pl.String}
+def _cube(frame: pl.LazyFrame, plan: MeasurePlan, mid: str) -> pl.LazyFrame:
+    """Counts and sums by (dimension, status, local), grouped on one integer key (much faster than strings)."""
+    key = (pl.col(DIM).cast(pl.UInt64) * 8 + pl.col("_status").cast(pl.UInt64)) * 2 + plan.local.cast(pl.UInt64)
+    eligible = pl.col("_status") == CODE[ELIGIBLE]
+    return (
+        frame.group_by(key.alias("_key"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("rows"),
+            pl.col("amount").sum().alias("amount"),
+            pl.col("amount_min").sum().alias("amount_min"),
+            pl.col("amount_max").sum().alias("amount_max"),
+            pl.col("amount").filter(eligible & pl.col("counted")).sum().alias("amount_counted"),
+            (eligible & ~pl.col("received")).sum().cast(pl.Int64).alias("to_push"),
+        )
+        .with_columns(pl.lit(mid, dtype=pl.String).alias("measure_id"))
+    )
+
+
+def _decode_cube(cube: pl.LazyFrame, lf: pl.LazyFrame, plans: Plans) -> pl.LazyFrame:
+    dims = [c for c in DIMENSIONS if c in plans.carry]
+    key = pl.col("_key")
+    cube = cube.with_columns(
+        (key // 16).alias(DIM),
+        ((key // 2) % 8).cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE).alias("status"),
+        (key % 2 == 1).alias("local"),
+    ).drop("_key")
+    if dims:
+        names = lf.select(pl.col(DIM).cast(pl.UInt64), *dims).unique(DIM)
+        cube = cube.join(names, on=DIM, how="left")
+    return cube.drop(DIM)
+
+
+def _empty_cube(plans: Plans) -> pl.LazyFrame:
+    schema = {**{d: pl.String for d in DIMENSIONS if d in plans.carry}, "status": STATUS_DTYPE, "local": pl.Boolean, "rows": pl.Int64, "amount": pl.Float64, "amount_min": pl.Float64, "amount_max": pl.Float64, "amount_counted": pl.Float64, "to_push": pl.Int64, "measure_id": pl.String}
     return pl.LazyFrame(schema=schema)
 
 
@@ -197,7 +249,7 @@ def _with_stages(lf: pl.LazyFrame, stages: list[list[tuple[str, pl.Expr]]]) -> p
 
 
 def _empty(plans: Plans) -> pl.LazyFrame:
-    schema = {**RESULT_SCHEMA, **{c: pl.String for c in plans.carry}}
+    schema = {**RESULT_SCHEMA, MASK: pl.Int64, **{c: pl.String for c in plans.carry}}
     return pl.LazyFrame(schema=schema)
 
 

@@ -7,7 +7,10 @@ into a false "not eligible": it becomes "unknown" with the fact to provide.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,14 +25,26 @@ VALIDITY_UNSTATED = "所依据文件未载明施行日期和有效期，请向�
 STATUS_WORDS = {ELIGIBLE: "符合", INELIGIBLE: "不符合", UNKNOWN: "待补充信息", EXPIRED: "已失效", NOT_YET: "尚未施行"}
 
 
-@dataclass
 class Step:
-    """One line of an explanation: a condition with its value, an intermediate value, or an arithmetic step."""
+    """One line of an explanation: a condition with its value, an intermediate value, or an arithmetic step.
 
-    kind: str  # condition | value | amount | validity | limit
-    label: str
-    value: Any = None
-    detail: str = ""
+    The detail text (facts and their values) is written only when someone reads it: a match over the
+    whole pack evaluates hundreds of conditions whose explanations nobody may open.
+    """
+
+    __slots__ = ("kind", "label", "value", "_detail")
+
+    def __init__(self, kind: str, label: str, value: Any = None, detail: str | Callable[[], str] = ""):
+        self.kind = kind  # condition | value | amount | validity | limit
+        self.label = label
+        self.value = value
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        if callable(self._detail):
+            self._detail = self._detail()
+        return self._detail
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "label": self.label, "value": _jsonable(self.value), "detail": self.detail}
@@ -67,6 +82,9 @@ class MeasureResult:
         return self.amount.exact if self.amount.exact is not None else (self.amount.high or 0.0)
 
 
+_NO_NODES: list[lang.Node] = []  # shared, never mutated: the unknown atoms of a decided condition
+
+
 class Evaluator:
     """Evaluates measures of a pack for profiles; holds only the fact registry (labels)."""
 
@@ -76,14 +94,17 @@ class Evaluator:
     # ------------------------------------------------------------ one measure
 
     def evaluate(self, measure: CompiledMeasure, profile: Profile, as_of: date) -> MeasureResult:
+        validity_status, validity_note = self._validity(measure, as_of)
+        if validity_status is not None:  # out of force on that date: nothing to compute or to ask for
+            return MeasureResult(measure, validity_status, None, [Step("validity", validity_note)], [], notes=[validity_note])
         env: dict[str, Any] = dict(profile.facts)
         lets: dict[str, lang.Node] = {}
         trace: list[Step] = []
-        labels = {**self.registry.labels, **{name: label for name, label, _ in measure.lets}}
+        labels = ChainMap({name: label for name, label, _ in measure.lets}, self.registry.labels)
         for name, label, node in measure.lets:
             env[name] = lang.evaluate(node, env, as_of)
             lets[name] = node
-            trace.append(Step("value", label, env[name], self._describe_facts(node, env, as_of, labels)))
+            trace.append(Step("value", label, env[name], partial(self._describe_facts, node, env, as_of, labels)))
 
         verdict, cond_steps, unknown_atoms = self._conditions(measure.conditions, env, as_of, labels)
         trace.extend(cond_steps)
@@ -104,13 +125,8 @@ class Evaluator:
         missing = self._missing(unknown_nodes, env, as_of, lets)
 
         near = self._near_misses(measure.conditions, env, as_of) if status == INELIGIBLE and not notes else []
-        validity_status, validity_note = self._validity(measure, as_of)
-        if validity_status is None and self._validity_unstated(measure) and status != INELIGIBLE:
+        if self._validity_unstated(measure) and status != INELIGIBLE:
             notes.append(VALIDITY_UNSTATED)
-        if validity_status is not None:
-            notes.append(validity_note)
-            trace.insert(0, Step("validity", validity_note))
-            status = validity_status
         values = {name: env[name] for name in lets}
         return MeasureResult(measure, status, amount, trace, missing, near, notes, values=values)
 
@@ -130,14 +146,13 @@ class Evaluator:
 
     # ------------------------------------------------------------ conditions
 
-    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: dict[str, str]) -> tuple[bool | None, list[Step], list[lang.Node]]:
+    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> tuple[bool | None, list[Step], list[lang.Node]]:
         """Value of a condition tree, its trace, and the atoms that are unknown and still matter."""
         if cond.op == "when":
-            assert cond.node is not None
-            value = lang.evaluate(cond.node, env, as_of)
+            value = lang.evaluate(cond.node, env, as_of)  # type: ignore[arg-type]
             value = None if value is None else bool(value)
-            step = Step("condition", cond.label, value, self._describe_facts(cond.node, env, as_of, labels))
-            return value, [step], ([cond.node] if value is None else [])
+            step = Step("condition", cond.label, value, partial(self._describe_facts, cond.node, env, as_of, labels))
+            return value, [step], (_NO_NODES if value is not None else [cond.node])
         results = [self._conditions(part, env, as_of, labels) for part in cond.parts]
         values = [r[0] for r in results]
         value = lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
@@ -177,7 +192,7 @@ class Evaluator:
 
     # ------------------------------------------------------------ amounts
 
-    def _amount(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: dict[str, str]) -> AmountOutcome:
+    def _amount(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: Mapping[str, str]) -> AmountOutcome:
         spec, nodes = amount.spec, amount.nodes
         out = AmountOutcome()
 
@@ -192,7 +207,8 @@ class Evaluator:
             out.steps.append(Step("amount", "定额", spec.fixed, format_yuan(spec.fixed)))
         elif spec.formula is not None:
             out.exact = value("formula")
-            out.steps.append(Step("amount", "计算", out.exact, f"{lang.render(nodes['formula'], labels)} = {format_yuan(out.exact)}"))
+            exact = out.exact
+            out.steps.append(Step("amount", "计算", exact, lambda: f"{lang.render(nodes['formula'], labels)} = {format_yuan(exact)}"))
         elif spec.base is not None:
             base, rate = value("base"), value("rate")
             out.exact = base * rate if base is not None and rate is not None else None
@@ -219,7 +235,7 @@ class Evaluator:
         out.exact, out.low, out.high = (_fen(v) for v in (out.exact, out.low, out.high))
         return out
 
-    def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: dict[str, str], out: AmountOutcome) -> None:
+    def _tiers(self, amount: CompiledAmount, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node], labels: Mapping[str, str], out: AmountOutcome) -> None:
         chosen: list[tuple[str, AmountOutcome]] = []
         for tier in amount.tiers:
             applies = lang.evaluate(tier.when, env, as_of)
@@ -269,7 +285,7 @@ class Evaluator:
                     missing.append(column)
         return missing
 
-    def _describe_facts(self, node: lang.Node, env: dict[str, Any], as_of: date, labels: dict[str, str]) -> str:
+    def _describe_facts(self, node: lang.Node, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> str:
         parts = []
         for fact in lang.facts_in(node):
             column = fact.column(as_of.year)

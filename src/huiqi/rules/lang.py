@@ -254,8 +254,18 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
+_FACTS: dict[int, tuple[Node, list[Fact]]] = {}
+
+
 def facts_in(node: Node) -> list[Fact]:
-    """Fact references in the expression, in order of first appearance, without repeats."""
+    """Fact references in the expression, in order of first appearance, without repeats (cached per node)."""
+    hit = _FACTS.get(id(node))
+    if hit is None or hit[0] is not node:
+        hit = _FACTS[id(node)] = (node, _collect_facts(node))
+    return hit[1]
+
+
+def _collect_facts(node: Node) -> list[Fact]:
     found: list[Fact] = []
 
     def walk(n: Node) -> None:
@@ -276,32 +286,62 @@ Env = Mapping[str, Any]  # flat fact name -> value (absent or None = unknown)
 
 def evaluate(node: Node, env: Env, as_of: date) -> Value:
     """Evaluate with three-valued semantics; None means unknown."""
+    return compiled(node, as_of.year)(env, as_of)
+
+
+Compiled = Callable[[Env, date], Value]
+_COMPILED: dict[tuple[int, int], tuple[Node, Compiled]] = {}
+
+
+def compiled(node: Node, year: int) -> Compiled:
+    """The node as a Python closure for evaluations in `year` (year-relative facts resolved once), cached."""
+    key = (id(node), year)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not node:  # the node is kept in the entry, so its id cannot be reused
+        hit = _COMPILED[key] = (node, _compile(node, year))
+    return hit[1]
+
+
+def _compile(node: Node, year: int) -> Compiled:
     match node:
         case Const(value=value):
-            return value
+            return lambda env, as_of: value
         case Fact():
-            return env.get(node.column(as_of.year))
+            column = node.column(year)
+            return lambda env, as_of: env.get(column)
         case AsOf():
-            return as_of
+            return lambda env, as_of: as_of
         case Arith(op=op, left=left, right=right):
-            return _arith(op, evaluate(left, env, as_of), evaluate(right, env, as_of))
+            lf, rf = _compile(left, year), _compile(right, year)
+            return lambda env, as_of: _arith(op, lf(env, as_of), rf(env, as_of))
         case Neg(operand=operand):
-            value = evaluate(operand, env, as_of)
-            return None if value is None else -value
+            f = _compile(operand, year)
+            return lambda env, as_of: _negate(f(env, as_of))
         case Compare(op=op, left=left, right=right):
-            return _compare(op, evaluate(left, env, as_of), evaluate(right, env, as_of))
-        case BoolOp(op="and", operands=operands):
-            return kleene_and(evaluate(o, env, as_of) for o in operands)
-        case BoolOp(op="or", operands=operands):
-            return kleene_or(evaluate(o, env, as_of) for o in operands)
+            lf, rf = _compile(left, year), _compile(right, year)
+            return lambda env, as_of: _compare(op, lf(env, as_of), rf(env, as_of))
+        case BoolOp(op=op, operands=operands):
+            fs = [_compile(o, year) for o in operands]
+            combine = kleene_and if op == "and" else kleene_or
+            return lambda env, as_of: combine(f(env, as_of) for f in fs)
         case Not(operand=operand):
-            value = evaluate(operand, env, as_of)
-            return None if value is None else not value
+            f = _compile(operand, year)
+            return lambda env, as_of: _invert(f(env, as_of))
         case ListLit(items=items):
-            return [evaluate(i, env, as_of) for i in items]
+            fs = [_compile(i, year) for i in items]
+            return lambda env, as_of: [f(env, as_of) for f in fs]
         case Call(func=func, args=args):
-            return _call(func, [evaluate(a, env, as_of) for a in args], as_of)
+            fs = [_compile(a, year) for a in args]
+            return lambda env, as_of: _call(func, [f(env, as_of) for f in fs], as_of)
     raise TypeError(f"unknown node {node!r}")
+
+
+def _negate(value: Value) -> Value:
+    return None if value is None else -value
+
+
+def _invert(value: Value) -> bool | None:
+    return None if value is None else not value
 
 
 def kleene_and(values) -> bool | None:
