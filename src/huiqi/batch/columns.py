@@ -8,6 +8,7 @@ Where the engines differ from the rule language, the operations say so and guard
 - x / 0 is unknown (Polars gives inf/NaN, Spark errors in ANSI mode): `when(right == 0, null)`.
 - min/max/clamp propagate unknowns (Polars min_horizontal and Spark least/greatest skip nulls).
 - `if_(unknown, a, b)` is unknown (SQL CASE would take the else branch).
+- Numbers are compared after rounding to 9 decimals (`lang.COMPARE_DECIMALS`), as the calculator does.
 - A condition's value is Python truthiness (`bool(value)`), so numbers and texts are tested != 0 / != ''.
 Kleene and/or are native in both (Polars &,| on booleans; Spark SQL AND/OR).
 """
@@ -60,7 +61,9 @@ class Ops:
     def days_between(self, later: Expr, earlier: Expr) -> Expr: raise NotImplementedError
     def to_float(self, e: Expr) -> Expr: raise NotImplementedError
     def to_int(self, e: Expr) -> Expr: raise NotImplementedError
-    def round(self, e: Expr, digits: int) -> Expr: raise NotImplementedError
+    def round(self, e: Expr, digits: int) -> Expr: raise NotImplementedError  # half to even, like Python's round
+    def round_half_up(self, e: Expr, digits: int) -> Expr: raise NotImplementedError  # half away from zero
+    def floor(self, e: Expr) -> Expr: raise NotImplementedError
     def str_list(self, items: Sequence[tuple[str, Expr | None]]) -> Expr: raise NotImplementedError
     def list_contains(self, e: Expr, value: str) -> Expr: raise NotImplementedError
 
@@ -159,6 +162,12 @@ class PolarsOps(Ops):
     def round(self, e: pl.Expr, digits: int) -> pl.Expr:
         return e.round(digits)
 
+    def round_half_up(self, e: pl.Expr, digits: int) -> pl.Expr:
+        return e.round(digits, mode="half_away_from_zero")
+
+    def floor(self, e: pl.Expr) -> pl.Expr:
+        return e.floor().cast(pl.Int64)
+
     def str_list(self, items: Sequence[tuple[str, pl.Expr | None]]) -> pl.Expr:
         """Names whose guard holds on the row, in order, first occurrence kept."""
         if not items:
@@ -242,7 +251,13 @@ class SparkOps(Ops):
         return e.cast(self.types[INT])
 
     def round(self, e: Any, digits: int) -> Any:
-        return self.F.round(e, digits)
+        return self.F.bround(e, digits)  # HALF_EVEN, as Python's round
+
+    def round_half_up(self, e: Any, digits: int) -> Any:
+        return self.F.round(e, digits)  # HALF_UP (away from zero), as the calculator's Decimal rounding
+
+    def floor(self, e: Any) -> Any:
+        return self.F.floor(e).cast(self.types[INT])
 
     def str_list(self, items: Sequence[tuple[str, Any | None]]) -> Any:
         F = self.F
@@ -402,6 +417,10 @@ def _compare(op: str, left_node: lang.Node, right_node: lang.Node, scope: Scope)
         return Compiled(inside if op == "in" else ~inside, BOOL)
     right = compile_node(right_node, scope)
     a, b = left.expr, right.expr
+    if left.kind in (INT, FLOAT) and right.kind in (INT, FLOAT):
+        # `lang._compare`: numbers are compared as the text means them, rounded to 9 decimals
+        a = ops.round(a, lang.COMPARE_DECIMALS) if left.kind == FLOAT else a
+        b = ops.round(b, lang.COMPARE_DECIMALS) if right.kind == FLOAT else b
     result = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
     return Compiled(result, BOOL)
 
@@ -431,6 +450,8 @@ def _call(func: str, args: tuple[lang.Node, ...], scope: Scope) -> Compiled:
         return Compiled(ops.when(ops.any_null(exprs), ops.null(kind), raw), kind)
     if func == "abs":
         return Compiled(ops.abs(exprs[0]), values[0].kind)
+    if func == "floor":
+        return Compiled(ops.floor(exprs[0]), INT)
     if func == "years_since":
         return Compiled(_whole_years(exprs[0], ops.lit(scope.as_of, DATE), ops), INT)
     if func == "years_until":

@@ -3,12 +3,14 @@
 This mirrors `calculator.evaluate.Evaluator.evaluate` step by step, so a row of the registry gets
 exactly the answer the single-profile calculator gives (the parity tests check it):
 
-- lets are computed in order and rounded to 6 decimals when they are numbers with fractions;
+- a measure out of force on the date (validity depends on the date only) is expired / not yet in
+  force, with no amount and nothing missing;
+- lets are computed in order;
 - the condition tree uses Kleene logic; `once_per_subject` turns a non-ineligible answer into
   ineligible when the row lists the measure (or the measure it amends) as received;
 - the amount is computed only when the status is eligible or unknown, with the calculator's
-  rounding, tier selection (`first` / `max`), cap and floor, and discretion as a range [0, x];
-- validity depends on the date only, so it replaces the status after everything else;
+  tier selection (`first` / `max`), cap and floor, discretion as a range [0, x], and rounding to
+  fen (half up) at the end of every amount;
 - the missing facts are the unknown condition atoms under unknown ancestors, in tree order, then
   the amount's unknown expressions in evaluation order, de-duplicated keeping first occurrence.
 
@@ -104,7 +106,7 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     for name, _, node in measure.lets:
         value = compile_node(node, scope)
         scope.sink = lets
-        scope.lets[name] = Compiled(scope.atom(_round_if_float(value, ops)), value.kind)
+        scope.lets[name] = Compiled(scope.atom(value.expr), value.kind)
         scope.let_nodes[name] = node
 
     conditions: list[tuple[str, Expr]] = []
@@ -131,8 +133,10 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
         unknown.extend((node, _and(active, guard)) for node, guard in amount.unknown)
 
     static_status, _ = Evaluator._validity(measure, as_of)
-    if static_status is not None:
+    if static_status is not None:  # out of force on that date: the calculator computes and asks nothing
         status = ops.lit(CODE[static_status], "int")
+        exact = low = high = null
+        unknown = []
     candidates = [item for node, guard in unknown for item in unknown_columns(node, guard, scope)]
     missing = ops.str_list(candidates)
     local = ops.fill_false(ops.any_of([guard for column, guard in candidates if column in columns and guard is not None]))
@@ -151,11 +155,6 @@ def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:
     if measure.spec.amends:  # an amendment is the same benefit
         hit = hit | ops.list_contains(column, measure.spec.amends.measure)
     return hit
-
-
-def _round_if_float(value: Compiled, ops: Ops) -> Expr:
-    """`evaluate._round`: floats are kept to 6 decimals, other values untouched."""
-    return ops.round(value.expr, 6) if value.kind == FLOAT else value.expr
 
 
 def _and(a: Expr | None, b: Expr | None) -> Expr | None:
@@ -210,7 +209,7 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
 
     def value(key: str) -> Expr:
         node = nodes[key]
-        expr = ops.round(ops.to_float(compile_node(node, scope).expr), 6)
+        expr = ops.to_float(compile_node(node, scope).expr)
         if isinstance(node, lang.Const):
             return expr
         expr = scope.atom(expr)
@@ -227,9 +226,9 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
         exact = value("formula")
     elif spec.base is not None:
         base, rate = value("base"), value("rate")
-        exact = ops.round(base * rate, 6)
+        exact = base * rate
     elif spec.per_unit is not None:
-        exact = ops.round(lit(spec.per_unit) * value("count"), 6)
+        exact = lit(spec.per_unit) * value("count")
     elif spec.range is not None:
         low, high = lit(spec.range[0]), lit(spec.range[1])
     elif spec.up_to is not None:
@@ -248,6 +247,8 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
         high = ops.coalesce(exact, high)
         exact = null
     low, high = ops.coalesce(exact, low), ops.coalesce(exact, high)
+    # `evaluate._fen`: money is paid in fen, rounded half up, at the end of every amount (tiers too)
+    exact, low, high = (scope.atom(ops.round_half_up(e, 2)) for e in (exact, low, high))
     return AmountPlan(exact, low, high, unknown)
 
 
