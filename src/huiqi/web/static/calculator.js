@@ -8,6 +8,7 @@ const STARTERS = {
   person: ["facts.birth_date", "facts.education", "facts.skill_level", "facts.professional_title", "facts.employed_in_tianjin"],
   institution: ["facts.registered_in_tianjin"],
 };
+const SHOWN_PER_GROUP = 8; // the results worth most come first; the rest fold away
 const STATUS = { eligible: "符合", unknown: "待补充信息", ineligible: "不符合", expired: "已失效", not_yet_in_force: "尚未施行" };
 
 const state = { subject: "enterprise", name: "", facts: {}, yearly: {}, asked: [], specs: {}, timer: null, last: null };
@@ -199,7 +200,12 @@ function render(data) {
     if (!items.length) continue;
     const section = el("details", { class: "group", id: "group-" + key, open });
     section.append(el("summary", { class: "group-title" }, el("strong", { text: `${title}（${items.length}）` })));
-    for (const r of items) section.append(resultCard(r));
+    for (const r of items.slice(0, SHOWN_PER_GROUP)) section.append(resultCard(r));
+    if (items.length > SHOWN_PER_GROUP) {
+      const rest = el("details", { class: "more" }, el("summary", { text: `显示其余 ${items.length - SHOWN_PER_GROUP} 项` }));
+      for (const r of items.slice(SHOWN_PER_GROUP)) rest.append(resultCard(r));
+      section.append(rest);
+    }
     box.append(section);
   }
 }
