@@ -60,7 +60,8 @@ def search_requests() -> list[str]:
 def match_requests() -> list[str]:
     out = []
     for path in sorted((ROOT / "examples").glob("*.json")):
-        body = json.dumps({"profile": json.loads(path.read_text(encoding="utf-8")), "as_of": "2023-06-30"}, ensure_ascii=False).encode("utf-8")
+        profile = json.loads(path.read_text(encoding="utf-8"))
+        body = json.dumps({"profile": profile, "as_of": "2023-06-30", "detail": "summary"}, ensure_ascii=False).encode("utf-8")
         head = f"POST /api/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         out.append(head + body.decode("utf-8"))
     return out

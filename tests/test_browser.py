@@ -156,3 +156,15 @@ def test_measure_page_shows_quote_and_link_into_document(server, page: Page):
     shot(page, "measure")
     page.locator("blockquote.quote footer a").first.click()
     expect(page.locator(".reader")).to_be_visible()
+
+
+def test_calculator_trace_loads_when_opened(server, page: Page):
+    page.goto(server + "/calculator#s=enterprise")
+    page.get_by_label("评估日期").fill("2022-06-30")
+    page.get_by_label("在天津市注册").select_option("true")
+    with page.expect_response("**/api/match"):
+        page.get_by_label("所属行业").select_option("manufacturing")
+    card = page.locator(".result").first
+    expect(card).to_be_visible()
+    card.get_by_text("计算过程").click()
+    expect(card.locator("ol.trace li").first).to_be_visible()

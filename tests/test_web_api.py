@@ -93,3 +93,12 @@ def test_pages_render_in_chinese(client, path):
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "找不到该页面" in response.text
+
+
+def test_summary_match_omits_traces_for_a_small_response(client):
+    body = {"profile": ENTERPRISE, "as_of": "2023-06-30"}
+    full = client.post("/api/match", json=body)
+    summary = client.post("/api/match", json={**body, "detail": "summary"})
+    assert "trace" in full.json()["results"][0] and "trace" not in summary.json()["results"][0]
+    assert len(summary.content) < len(full.content) * 0.6
+    assert summary.json()["total_yuan"] == full.json()["total_yuan"]

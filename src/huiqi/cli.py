@@ -17,6 +17,8 @@ from huiqi.corpus.validity import STATUS_WORDS
 app = typer.Typer(help="惠企：天津企业与人才扶持政策库、规则即代码与政策计算器", no_args_is_help=True, add_completion=False)
 rules_app = typer.Typer(help="规则包：列出全部措施（huiqi rules）或运行测试用例（huiqi rules test）", invoke_without_command=True)
 app.add_typer(rules_app, name="rules")
+registry_app = typer.Typer(help="登记表：生成合成企业登记表（huiqi registry synth），用于测试与基准", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
 from huiqi.admin.cli import admin_app  # noqa: E402  (typer only: the admin modules load when a command runs)
 app.add_typer(admin_app, name="admin")
 
@@ -320,6 +322,110 @@ def serve(
     require_library()
     out.print(f"惠企已启动：http://{host}:{port}/ （API 文档 /docs，按 Ctrl+C 停止）")
     uvicorn.run("huiqi.web.app:app", host=host, port=port, workers=workers, log_level="warning")
+
+
+# ---------------------------------------------------------------- batch: a whole registry at once (免申即享)
+
+
+@app.command()
+def batch(
+    registry: Annotated[Path, typer.Argument(help="登记表文件：.csv、.parquet 或 .xlsx（列名为事实名，或用 --mapping 对应）")],
+    as_of: AsOf = None,
+    measures: Annotated[str | None, typer.Option("--measures", help="只评估这些措施（逗号分隔的编号）")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="polars（单机，默认）或 spark（local[*] 或集群）")] = "polars",
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="列名与单位映射文件（YAML，见 docs/batch.md）")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="输出目录")] = Path("batch-out"),
+    chunk_rows: Annotated[int, typer.Option("--chunk-rows", min=1000, help="每块行数（内存随块大小而定）")] = 250_000,
+    subject: Annotated[str, typer.Option("--subject", help="登记表主体：enterprise | person | institution")] = "enterprise",
+    excel: Annotated[bool, typer.Option("--excel/--no-excel", help="同时输出 Excel（汇总与推送清单）")] = True,
+    all_unknown: Annotated[bool, typer.Option("--all-unknown", help="结果中也逐行写出因登记表缺列而待定的主体（文件会很大）")] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """免申即享：对整个登记表逐一评估措施，输出推送清单、汇总与错误报告。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from huiqi.batch.engine import BatchError
+    from huiqi.batch.registry import count_rows, load_mapping
+    from huiqi.batch.run import run_batch
+    from huiqi.rules.pack import load_pack
+
+    day = parse_date(as_of)
+    if engine not in ("polars", "spark"):
+        fail(f"--engine 取值无效：{engine!r}，应为 polars 或 spark")
+    if subject not in ("enterprise", "person", "institution"):
+        fail(f"--subject 取值无效：{subject!r}，应为 enterprise、person 或 institution")
+    if not registry.is_file():
+        fail(f"找不到登记表文件：{registry}")
+    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
+    try:
+        rule_map = load_mapping(mapping)
+        total = count_rows(registry)
+        with Progress(TextColumn("[bold]评估中"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, disable=json_output or (total or 0) < 50_000) as bar:
+            task = bar.add_task("rows", total=total)
+            summary = run_batch(load_pack(), registry, day, out_dir, ids, subject, rule_map, chunk_rows, engine, excel, "all" if all_unknown else "local", lambda n: bar.advance(task, n))
+    except BatchError as exc:
+        fail(str(exc))
+    data = summary.as_dict()
+    if json_output:
+        emit_json(data)
+        return
+    out.print(f"[green]✓[/] 已评估 {summary.rows_evaluated:,} 行 × {summary.measures} 项措施（评估日 {day.isoformat()}，{summary.engine}，{summary.seconds} 秒）")
+    out.print(f"  读取 {summary.rows_read:,} 行；含无法读取数值的行 {summary.rows_with_errors:,}（{summary.error_cells:,} 处，见 errors.csv，这些值按“未知”处理）；评估 {summary.rows_evaluated:,} 行")
+    _print_batch_top(out_dir)
+    if summary.absent_facts:
+        shown = "、".join(summary.absent_facts[:8]) + ("等" if len(summary.absent_facts) > 8 else "")
+        out.print(f"[dim]登记表没有以下列，相关措施对所有主体为“待补充信息”：{shown}（共 {len(summary.absent_facts)} 列，详见 summary_by_measure）[/]")
+    out.print(f"[dim]输出目录：{out_dir}（results.parquet、summary_by_measure、push_list_*、errors.csv、summary.json）[/]")
+
+
+def _print_batch_top(out_dir: Path) -> None:
+    import polars as pl
+
+    from huiqi.calculator.evaluate import format_yuan
+
+    table_path = out_dir / "summary_by_measure.parquet"
+    if not table_path.exists():
+        return
+    top = pl.read_parquet(table_path).filter(pl.col("eligible") > 0).sort("amount_max_total", descending=True).head(10)
+    if top.height == 0:
+        out.print("没有主体符合任何措施。")
+        return
+    table = Table(title="符合主体最多金额的措施（前 10 项）")
+    for column in ("措施", "符合", "待补充信息", "待推送", "金额合计", "未知事实挡住的资金"):
+        table.add_column(column)
+    for r in top.iter_rows(named=True):
+        table.add_row(r["title"], f"{r['eligible']:,}", f"{r['unknown']:,}", f"{r['to_push']:,}", format_yuan(r["amount_max_total"]), format_yuan(r["held_back"]))
+    out.print(table)
+
+
+@registry_app.command("synth")
+def registry_synth(
+    n: Annotated[int, typer.Option("--n", min=1, help="行数（企业数）")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子（相同种子得到相同登记表）")] = 0,
+    out_path: Annotated[Path, typer.Option("--out", help="输出文件：.parquet 或 .csv")] = Path("registry.parquet"),
+    malformed_rate: Annotated[float, typer.Option("--malformed-rate", min=0.0, max=1.0, help="含无法读取数值的行比例（仅 CSV）")] = 0.0,
+    year: Annotated[int | None, typer.Option("--year", help="参考年份：按年事实覆盖该年及前四年（默认今年）")] = None,
+    facts: Annotated[str, typer.Option("--facts", help="core：常见登记表的列；all：规则包中全部企业事实")] = "core",
+    json_output: JsonFlag = False,
+) -> None:
+    """生成带种子的合成企业登记表（行业、规模、营收、研发、资质、所在区；含缺失值与少量错误值）。"""
+    from huiqi.batch import synth
+    from huiqi.rules.pack import load_pack
+
+    if out_path.suffix.lower() not in (".parquet", ".csv"):
+        fail(f"--out 应为 .parquet 或 .csv 文件：{out_path}")
+    if facts not in ("core", "all"):
+        fail(f"--facts 取值无效：{facts!r}，应为 core 或 all")
+    if malformed_rate and out_path.suffix.lower() != ".csv":
+        fail("--malformed-rate 只用于 CSV（Parquet 的列有类型，写不进错误值）")
+    frame = synth.synthesize(load_pack(), n, seed=seed, year=year, facts=facts)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    spoiled = synth.write(frame, out_path, malformed_rate, seed)
+    data = {"path": str(out_path), "rows": frame.height, "columns": frame.width, "malformed_cells": spoiled, "seed": seed}
+    if json_output:
+        emit_json(data)
+        return
+    out.print(f"[green]✓[/] 已生成 {frame.height:,} 行 × {frame.width} 列：{out_path}" + (f"（含 {spoiled:,} 处错误值）" if spoiled else ""))
 
 
 # ---------------------------------------------------------------- entry point

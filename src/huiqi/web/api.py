@@ -46,6 +46,15 @@ class ExplainRequest(MatchRequest):
     measure_id: str = Field(max_length=200, description="措施编号")
 
 
+class MatchDetailRequest(MatchRequest):
+    detail: Literal["full", "summary"] = Field(
+        default="full", description="full：每项结果含计算过程 trace 与全部出处 sources；summary：省略二者（需要时用 /api/explain 取单项），响应小得多"
+    )
+
+
+SUMMARY_OMITS = ("trace", "sources")
+
+
 def _today(as_of: date | None) -> date:
     return as_of or date.today()
 
@@ -127,8 +136,13 @@ def profile_schema() -> dict[str, Any]:
 
 
 @router.post("/match", summary="计算一个主体可享受的措施、金额与依据")
-def match_endpoint(request: MatchRequest) -> dict[str, Any]:
-    return run_match(request)
+def match_endpoint(request: MatchDetailRequest) -> dict[str, Any]:
+    data = run_match(request)
+    if request.detail == "summary":
+        for result in data["results"]:
+            for key in SUMMARY_OMITS:
+                result.pop(key)
+    return data
 
 
 @router.post("/explain", summary="解释一项措施的判断与计算过程")

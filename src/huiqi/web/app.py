@@ -9,6 +9,8 @@ no stack traces to clients, 422 validation errors with the field path and a Chin
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huiqi import __version__
+from huiqi.rules.pack import load_pack
+from huiqi.search.service import get_index
 from huiqi.storage.db import DatabaseMissing
 from huiqi.web import admin_api, api, pages
 
@@ -98,8 +102,25 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     await response(scope, None, send)  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    warm_up()
+    yield
+
+
+def warm_up() -> None:
+    """Load the rule pack and the search index before serving: left to the first requests, fifty of them
+    arriving at once would each start the same two-second load on the worker threads."""
+    load_pack()
+    try:
+        get_index()
+    except DatabaseMissing as exc:
+        log.warning("%s", exc)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="惠企 huiqi API",
         version=__version__,
         description="天津企业与人才扶持政策：检索、规则与计算。字段与命令行 --json 输出一致。",

@@ -167,7 +167,7 @@ async function post(url, body) {
 
 async function run() {
   try {
-    const response = await post("/api/match", { profile: profile(), as_of: $("#as-of").value || null });
+    const response = await post("/api/match", { profile: profile(), as_of: $("#as-of").value || null, detail: "summary" });
     state.last = await response.json();
     render(state.last);
   } catch (error) {
@@ -223,15 +223,27 @@ function resultCard(r) {
   const s = r.source;
   card.append(el("div", { class: "cite" }, "依据：", el("a", { href: `/documents/${encodeURIComponent(s.provision_id.split("/")[0])}#p-${encodeURIComponent(s.provision_id)}`, text: `${s.doc_title}${s.doc_number ? "（" + s.doc_number + "）" : ""} ${s.label}` }), `：“${s.quote}”`));
   const how = el("details", {}, el("summary", { text: "计算过程" }));
-  const list = el("ol", { class: "trace" });
-  for (const step of r.trace) {
-    const mark = step.kind === "condition" ? ({ true: "✓ ", false: "✗ ", null: "? " })[String(step.value)] : "· ";
-    list.append(el("li", { text: mark + step.label + (step.detail ? "：" + step.detail : "") }));
-  }
-  how.append(list);
-  if (r.department || r.window) how.append(el("p", { class: "muted", text: `受理：${r.department || ""} ${r.window || ""} ${r.contact || ""}` }));
+  how.addEventListener("toggle", () => { if (how.open && !how.dataset.loaded) loadTrace(how, r); });
   card.append(how);
   return card;
+}
+
+// The trace of one measure is fetched when its "计算过程" is opened: the match response leaves it out.
+async function loadTrace(how, r) {
+  how.dataset.loaded = "1";
+  try {
+    const response = await post("/api/explain", { profile: profile(), as_of: $("#as-of").value || null, measure_id: r.measure_id });
+    const data = await response.json();
+    const list = el("ol", { class: "trace" });
+    for (const step of data.trace) {
+      const mark = step.kind === "condition" ? ({ true: "✓ ", false: "✗ ", null: "? " })[String(step.value)] : "· ";
+      list.append(el("li", { text: mark + step.label + (step.detail ? "：" + step.detail : "") }));
+    }
+    how.append(list);
+    if (r.department || r.window) how.append(el("p", { class: "muted", text: `受理：${r.department || ""} ${r.window || ""} ${r.contact || ""}` }));
+  } catch (error) {
+    how.append(el("p", { class: "err", text: "无法载入计算过程：" + error.message }));
+  }
 }
 
 function renderNext(questions) {
