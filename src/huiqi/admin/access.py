@@ -35,7 +35,7 @@ def applications_visible_to(user: User) -> Select:
 
 def application(db: Session, user: User, application_id: int, lock: bool = False) -> Application:
     query = applications_visible_to(user).where(Application.id == application_id)
-    found = db.scalar(query.with_for_update() if lock else query)
+    found = db.scalar(locked(query) if lock else query)
     if found is None:
         raise NotFound(f"找不到申请 {application_id}")
     return found
@@ -50,7 +50,13 @@ def calls_visible_to(user: User) -> Select:
 
 def call(db: Session, user: User, call_id: int, lock: bool = False) -> Call:
     query = calls_visible_to(user).where(Call.id == call_id)
-    found = db.scalar(query.with_for_update() if lock else query)
+    found = db.scalar(locked(query) if lock else query)
     if found is None:
         raise NotFound(f"找不到申报通知 {call_id}")
     return found
+
+
+def locked(query: Select) -> Select:
+    """SELECT … FOR UPDATE that also refreshes a row already loaded in this session: the lock is only worth
+    anything if the state read after waiting for it is the state the other transaction committed."""
+    return query.with_for_update().execution_options(populate_existing=True)

@@ -245,7 +245,7 @@ def review(db: Session, user: User, application_id: int, action: str, reason: st
 
 
 def _locked_call(db: Session, call_id: int) -> Call:
-    call = db.scalar(select(Call).where(Call.id == call_id).with_for_update())
+    call = db.scalar(access.locked(select(Call).where(Call.id == call_id)))
     if call is None:
         raise NotFound(f"找不到申报通知 {call_id}")
     return call
@@ -278,7 +278,7 @@ def rank_call(db: Session, user: User, call_id: int) -> list[Application]:
         raise Conflict("本通知按“先到先得”分配，市级审核通过时即已确定补助额，无需排序")
     if call.publicity_starts_on is not None:
         raise Conflict("拟补助名单已公示，不能重新排序")
-    apps = list(db.scalars(select(Application).where(Application.call_id == call.id, Application.status.in_(ALLOCATION_SOURCES)).order_by(Application.id).with_for_update()))
+    apps = list(db.scalars(access.locked(select(Application).where(Application.call_id == call.id, Application.status.in_(ALLOCATION_SOURCES)).order_by(Application.id))))
     pack = load_pack()
     candidates = [_candidate(app, pack, call.year) for app in apps]
     by_id = {app.id: app for app in apps}
@@ -316,7 +316,7 @@ def start_publicity(db: Session, user: User, call_id: int, starts_on: date) -> i
     pending = db.scalar(select(func.count()).select_from(Application).where(Application.call_id == call.id, Application.status.in_(PENDING_REVIEW)))
     if pending:
         raise Conflict(f"还有 {pending} 份申请未完成审核或排序，不能公示")
-    apps = list(db.scalars(select(Application).where(Application.call_id == call.id, Application.status == "ranked").with_for_update()))
+    apps = list(db.scalars(access.locked(select(Application).where(Application.call_id == call.id, Application.status == "ranked"))))
     if not apps:
         raise Conflict("没有拟补助的申请，请先排序")
     for app in apps:
@@ -373,7 +373,7 @@ def approve_call(db: Session, user: User, call_id: int) -> int:
                                 .where(Application.call_id == call.id, Objection.resolution.is_(None)))
     if open_objections:
         raise Conflict(f"还有 {open_objections} 条异议未处理")
-    apps = list(db.scalars(select(Application).where(Application.call_id == call.id, Application.status == "publicity").with_for_update()))
+    apps = list(db.scalars(access.locked(select(Application).where(Application.call_id == call.id, Application.status == "publicity"))))
     for app in apps:
         perform(db, app, "approve", user)
     if apps:
@@ -388,7 +388,7 @@ def pay_call(db: Session, user: User, call_id: int, reference: str) -> PaymentBa
     """第十六条 资金拨付: one batch with every approved application of the call."""
     access.require_role(user, FINANCE)
     call = access.call(db, user, call_id, lock=True)
-    apps = list(db.scalars(select(Application).where(Application.call_id == call.id, Application.status == "approved").order_by(Application.id).with_for_update()))
+    apps = list(db.scalars(access.locked(select(Application).where(Application.call_id == call.id, Application.status == "approved").order_by(Application.id))))
     if not apps:
         raise Conflict("没有待拨付的申请")
     already = int(db.scalar(select(func.coalesce(func.sum(Payment.amount_fen), 0)).join(PaymentBatch).where(PaymentBatch.call_id == call.id)) or 0)
@@ -473,7 +473,7 @@ def invitations_for(db: Session, user: User) -> list[Invitation]:
 def confirm_invitation(db: Session, user: User, invitation_id: int, pledge: bool) -> Application:
     """The enterprise confirms instead of applying: its application is created already submitted."""
     access.require_role(user, APPLICANT)
-    invitation = db.scalar(select(Invitation).where(Invitation.id == invitation_id, Invitation.credit_code == user.credit_code).with_for_update())
+    invitation = db.scalar(access.locked(select(Invitation).where(Invitation.id == invitation_id, Invitation.credit_code == user.credit_code)))
     if invitation is None or not user.credit_code:
         raise NotFound(f"找不到通知 {invitation_id}")
     if invitation.application_id is not None:
@@ -494,7 +494,7 @@ def confirm_invitation(db: Session, user: User, invitation_id: int, pledge: bool
 
 def decline_invitation(db: Session, user: User, invitation_id: int) -> Invitation:
     access.require_role(user, APPLICANT)
-    invitation = db.scalar(select(Invitation).where(Invitation.id == invitation_id, Invitation.credit_code == user.credit_code).with_for_update())
+    invitation = db.scalar(access.locked(select(Invitation).where(Invitation.id == invitation_id, Invitation.credit_code == user.credit_code)))
     if invitation is None or not user.credit_code:
         raise NotFound(f"找不到通知 {invitation_id}")
     if invitation.status == "notified":

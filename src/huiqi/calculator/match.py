@@ -100,11 +100,8 @@ def result_json(result: MeasureResult, evaluator: Evaluator) -> dict[str, Any]:
         "discretionary": spec.amount.discretionary if spec.amount else None,
         "benefit": spec.benefit or spec.summary,
         "counted": result.counted,
-        "source": {"doc_number": first.doc_number, "doc_title": first.doc_title, "label": first.label, "quote": first.quote, "provision_id": first.clause_id},
-        "sources": [
-            {"doc_number": c.doc_number, "doc_title": c.doc_title, "label": c.label, "quote": c.quote, "provision_id": c.clause_id}
-            for c in result.measure.citations
-        ],
+        "source": first.as_dict(),
+        "sources": [c.as_dict() for c in result.measure.citations],
         "department": spec.department,
         "window": spec.window,
         "contact": spec.contact,

@@ -17,10 +17,7 @@ def describe_measure(measure: CompiledMeasure) -> dict[str, Any]:
         "beneficiary": spec.beneficiary,
         "kind": spec.kind,
         "file": measure.file,
-        "sources": [
-            {"doc_id": c.doc_id, "doc_number": c.doc_number, "doc_title": c.doc_title, "label": c.label, "quote": c.quote, "provision_id": c.clause_id}
-            for c in measure.citations
-        ],
+        "sources": [c.as_dict() for c in measure.citations],
         "let": {name: {"label": item.label, "expr": item.expr} for name, item in spec.let.items()},
         "conditions": [_condition(c) for c in spec.conditions],
         "amount": _amount(spec.amount) if spec.amount else None,

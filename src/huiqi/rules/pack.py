@@ -68,6 +68,10 @@ class Citation:
     quote: str
     clause_id: str
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The citation as every JSON output gives it."""
+        return {"doc_id": self.doc_id, "doc_number": self.doc_number, "doc_title": self.doc_title, "label": self.label, "quote": self.quote, "provision_id": self.clause_id}
+
 
 @dataclass
 class CompiledMeasure:
