@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,9 @@ def test_rules_json_lists_the_whole_pack(env):
     m = next(x for x in measures if x["id"] == "tj.rd-post-subsidy.general")
     assert {"title", "sources", "beneficiary", "kind", "conditions", "amount", "limits", "validity", "department"} <= set(m)
     assert m["validity"]["until"] == "2024-12-31"
+
+
+def test_measure_catalogue_in_docs_is_current(env):
+    result = huiqi("rules", "--markdown", env_extra=env)
+    current = (Path(__file__).resolve().parent.parent / "docs" / "measures.md").read_text(encoding="utf-8")
+    assert result.stdout == current, "docs/measures.md is stale: regenerate with `huiqi rules --markdown > docs/measures.md`"

@@ -260,16 +260,23 @@ def explain(
 
 
 @rules_app.callback()
-def rules_list(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+def rules_list(
+    ctx: typer.Context,
+    json_output: JsonFlag = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="按文件列出全部措施与数量（Markdown，即 docs/measures.md）")] = False,
+) -> None:
     """列出规则包中的全部措施。"""
     if ctx.invoked_subcommand is not None:
         return
-    from huiqi.rules.describe import describe_pack
+    from huiqi.rules.describe import catalogue_markdown, describe_pack
     from huiqi.rules.pack import load_pack
 
     measures = describe_pack(load_pack())
     if json_output:
         emit_json(measures)
+        return
+    if markdown:
+        sys.stdout.write(catalogue_markdown(measures))
         return
     table = Table(title=f"规则包措施（{len(measures)} 项）")
     for column in ("编号", "名称", "对象", "类型", "依据", "主管部门"):

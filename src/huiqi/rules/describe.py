@@ -59,3 +59,34 @@ def _amount(amount: Amount) -> dict[str, Any]:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
+
+
+BENEFICIARY_WORDS = {"enterprise": "企业", "person": "个人", "institution": "机构"}
+
+
+def catalogue_markdown(measures: list[dict[str, Any]]) -> str:
+    """The pack as a catalogue by source document, with counts: docs/measures.md is this text."""
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for m in measures:
+        source = m["sources"][0]
+        by_doc.setdefault(f"{source['doc_title']}（{source['doc_number']}）" if source["doc_number"] else source["doc_title"], []).append(m)
+    calculable = sum(1 for m in measures if m["amount"])
+    cases = sum(m["tests"] for m in measures)
+    lines = [
+        "# 规则包措施目录（按依据文件）",
+        "",
+        "由 `huiqi rules --markdown` 生成，勿手工修改。每项措施的条件、金额与引文见 `huiqi rules --json` 或网页 /measures。",
+        "",
+        f"共 {len(measures)} 项措施（可计算金额 {calculable} 项），手算测试用例 {cases} 个，依据文件 {len(by_doc)} 件。",
+        "",
+        "| 依据文件 | 措施 | 可计算金额 | 测试用例 |",
+        "|---|---:|---:|---:|",
+    ]
+    for doc, items in by_doc.items():
+        lines.append(f"| {doc} | {len(items)} | {sum(1 for m in items if m['amount'])} | {sum(m['tests'] for m in items)} |")
+    for doc, items in by_doc.items():
+        lines += ["", f"## {doc}", "", "| 编号 | 措施 | 对象 | 条款 |", "|---|---|---|---|"]
+        for m in items:
+            labels = "、".join(dict.fromkeys(s["label"] for s in m["sources"]))
+            lines.append(f"| `{m['id']}` | {m['title']} | {BENEFICIARY_WORDS[m['beneficiary']]} | {labels} |")
+    return "\n".join(lines) + "\n"
