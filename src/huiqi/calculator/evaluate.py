@@ -18,7 +18,7 @@ from typing import Any
 from huiqi.rules import lang
 from huiqi.rules.facts import FactRegistry, Profile
 from huiqi.rules.model import PER_WORDS
-from huiqi.rules.pack import CompiledAmount, CompiledCondition, CompiledMeasure
+from huiqi.rules.pack import ROOT_LABEL, CompiledAmount, CompiledCondition, CompiledMeasure
 
 ELIGIBLE, INELIGIBLE, UNKNOWN, EXPIRED, NOT_YET = "eligible", "ineligible", "unknown", "expired", "not_yet_in_force"
 VALIDITY_UNSTATED = "所依据文件未载明施行日期和有效期，请向主管部门确认是否仍在执行"
@@ -64,12 +64,19 @@ class MeasureResult:
     measure: CompiledMeasure
     status: str
     amount: AmountOutcome | None
-    trace: list[Step]
+    explain: Callable[[], list[Step]]  # builds the trace; called only when someone reads it
     missing: list[str]  # flat fact names, e.g. revenue_2025
     near_misses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counted: bool = True  # False when a limit (exclusive group) dropped it from the total
     values: dict[str, Any] = field(default_factory=dict)  # intermediate values (let) by name
+    _trace: list[Step] | None = field(default=None, repr=False)
+
+    @property
+    def trace(self) -> list[Step]:
+        if self._trace is None:
+            self._trace = self.explain()
+        return self._trace
 
     @property
     def id(self) -> str:
@@ -80,9 +87,6 @@ class MeasureResult:
         if self.amount is None:
             return 0.0
         return self.amount.exact if self.amount.exact is not None else (self.amount.high or 0.0)
-
-
-_NO_NODES: list[lang.Node] = []  # shared, never mutated: the unknown atoms of a decided condition
 
 
 class Evaluator:
@@ -96,18 +100,17 @@ class Evaluator:
     def evaluate(self, measure: CompiledMeasure, profile: Profile, as_of: date) -> MeasureResult:
         validity_status, validity_note = self._validity(measure, as_of)
         if validity_status is not None:  # out of force on that date: nothing to compute or to ask for
-            return MeasureResult(measure, validity_status, None, [Step("validity", validity_note)], [], notes=[validity_note])
-        env: dict[str, Any] = dict(profile.facts)
+            steps = [Step("validity", validity_note)]
+            return MeasureResult(measure, validity_status, None, lambda: steps, [], notes=[validity_note])
+        env: dict[str, Any] = dict(profile.facts) if measure.lets else profile.facts  # read-only unless lets are added
         lets: dict[str, lang.Node] = {}
-        trace: list[Step] = []
-        labels = ChainMap({name: label for name, label, _ in measure.lets}, self.registry.labels)
-        for name, label, node in measure.lets:
+        for name, _, node in measure.lets:
             env[name] = lang.evaluate(node, env, as_of)
             lets[name] = node
-            trace.append(Step("value", label, env[name], partial(self._describe_facts, node, env, as_of, labels)))
+        labels = ChainMap({name: label for name, label, _ in measure.lets}, self.registry.labels)
 
-        verdict, cond_steps, unknown_atoms = self._conditions(measure.conditions, env, as_of, labels)
-        trace.extend(cond_steps)
+        verdict = self._value(measure.conditions, env, as_of)
+        unknown_atoms = self._unknown_atoms(measure.conditions, env, as_of) if verdict is None else []
         status = {True: ELIGIBLE, False: INELIGIBLE, None: UNKNOWN}[verdict]
         notes: list[str] = []
         amended = measure.spec.amends.measure if measure.spec.amends else None
@@ -120,7 +123,6 @@ class Evaluator:
         unknown_nodes = list(unknown_atoms)
         if measure.amount is not None and status in (ELIGIBLE, UNKNOWN):
             amount = self._amount(measure.amount, env, as_of, lets, labels)
-            trace.extend(amount.steps)
             unknown_nodes.extend(amount.unknown)
         missing = self._missing(unknown_nodes, env, as_of, lets)
 
@@ -128,7 +130,16 @@ class Evaluator:
         if self._validity_unstated(measure) and status != INELIGIBLE:
             notes.append(VALIDITY_UNSTATED)
         values = {name: env[name] for name in lets}
-        return MeasureResult(measure, status, amount, trace, missing, near, notes, values=values)
+        explain = partial(self._explain, measure, env, as_of, labels, amount)
+        return MeasureResult(measure, status, amount, explain, missing, near, notes, values=values)
+
+    def _explain(self, measure: CompiledMeasure, env: dict[str, Any], as_of: date, labels: Mapping[str, str], amount: AmountOutcome | None) -> list[Step]:
+        """The trace: each intermediate value, each condition with its value and facts, each arithmetic step."""
+        trace = [Step("value", label, env[name], partial(self._describe_facts, node, env, as_of, labels)) for name, label, node in measure.lets]
+        trace.extend(self._condition_steps(measure.conditions, env, as_of, labels))
+        if amount is not None:
+            trace.extend(amount.steps)
+        return trace
 
     @staticmethod
     def _validity(measure: CompiledMeasure, as_of: date) -> tuple[str | None, str]:
@@ -146,24 +157,28 @@ class Evaluator:
 
     # ------------------------------------------------------------ conditions
 
-    def _conditions(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> tuple[bool | None, list[Step], list[lang.Node]]:
-        """Value of a condition tree, its trace, and the atoms that are unknown and still matter."""
+    def _value(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> bool | None:
+        """The three-valued value of a condition tree (short-circuits like the text: one false 全部 fails)."""
         if cond.op == "when":
             value = lang.evaluate(cond.node, env, as_of)  # type: ignore[arg-type]
-            value = None if value is None else bool(value)
-            step = Step("condition", cond.label, value, partial(self._describe_facts, cond.node, env, as_of, labels))
-            return value, [step], (_NO_NODES if value is not None else [cond.node])
-        results = [self._conditions(part, env, as_of, labels) for part in cond.parts]
-        values = [r[0] for r in results]
-        value = lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
-        steps: list[Step] = []
-        if cond.label != "全部条件":
-            steps.append(Step("condition", cond.label, value, "全部满足" if cond.op == "all" else "满足其一即可"))
-        for _, part_steps, _ in results:
-            steps.extend(part_steps)
-        # only unknown parts of an unknown group can still change the answer
-        unknown = [node for v, _, nodes in results if v is None for node in nodes] if value is None else []
-        return value, steps, unknown
+            return None if value is None else bool(value)
+        values = (self._value(part, env, as_of) for part in cond.parts)
+        return lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
+
+    def _unknown_atoms(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[lang.Node]:
+        """The atoms of an unknown tree that can still change the answer: unknown ones under unknown groups."""
+        if cond.op == "when":
+            return [cond.node]  # type: ignore[list-item]
+        return [node for part in cond.parts if self._value(part, env, as_of) is None for node in self._unknown_atoms(part, env, as_of)]
+
+    def _condition_steps(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> list[Step]:
+        value = self._value(cond, env, as_of)
+        if cond.op == "when":
+            return [Step("condition", cond.label, value, partial(self._describe_facts, cond.node, env, as_of, labels))]
+        steps = [] if cond.label == ROOT_LABEL else [Step("condition", cond.label, value, "全部满足" if cond.op == "all" else "满足其一即可")]
+        for part in cond.parts:
+            steps.extend(self._condition_steps(part, env, as_of, labels))
+        return steps
 
     def _near_misses(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[str]:
         """What would qualify, when only one or two conditions fail."""

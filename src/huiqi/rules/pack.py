@@ -26,6 +26,7 @@ from huiqi.rules.facts import FactRegistry
 from huiqi.rules.model import Amount, Condition, FactSpec, Group, Measure, PackFile, Source
 
 DEFAULT_PACK = "tianjin"
+ROOT_LABEL = "全部条件"  # the implicit group holding a measure's listed conditions
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster on a large pack
 
 
@@ -198,7 +199,7 @@ def _compile_measure(measure: Measure, file_name: str, registry: FactRegistry, i
         _check_facts(node, known_names, registry, where)
         lets.append((name, item.label, node))
         known_names.add(name)
-    conditions = _compile_condition(Condition(label="全部条件", all=list(measure.conditions)), known_names, registry, where)
+    conditions = _compile_condition(Condition(label=ROOT_LABEL, all=list(measure.conditions)), known_names, registry, where)
     amount = _compile_amount(measure.amount, known_names, registry, where) if measure.amount else None
     doc = index.document(measure.sources[0].doc)  # a measure lives as long as the document that grants it
     start = measure.validity.start if measure.validity and measure.validity.start else None
