@@ -169,8 +169,8 @@ def publish_calls(city: Client, applicants: int) -> dict[str, int]:
     common = {"opens_on": (today - timedelta(days=1)).isoformat(), "closes_on": (today + timedelta(days=30)).isoformat(), "as_of": "2023-06-30",
               "measure_id": "tj.rd-post-subsidy.general", "materials": [], "target_groups": ["天津市内注册企业"], "publicity_days": 5}
     # budgets well below demand (roughly 2–3 × 10万 per applicant), so the cut-off is exercised
-    calls = {"queue": {**common, "title": "先到先得（压测）", "ranking_rule": "first_come", "budget_yuan": str(applicants * 90_000)},
-             "ranked": {**common, "title": "2023年度研发投入后补助（压测）", "ranking_rule": "rd_post_subsidy", "budget_yuan": str(applicants * 100_000),
+    calls = {"queue": {**common, "title": "先到先得（压测）", "ranking_rule": "first_come", "budget_yuan": str(applicants * 200_000)},
+             "ranked": {**common, "title": "2023年度研发投入后补助（压测）", "ranking_rule": "rd_post_subsidy", "budget_yuan": str(applicants * 250_000),
                         "extra_measure_ids": ["tj.rd-post-subsidy.chuying"]}}
     ids = {}
     for key, body in calls.items():

@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from huiqi.admin import uploads
+from huiqi.admin.errors import AdminError
 from huiqi.admin.db import transaction
 from huiqi.web.app import app
-from test_admin_support import PASSWORD, PDF, RD_CALL, TODAY, Api, admin_url, apply, seed_people, sqlite_admin  # noqa: F401  (fixtures)
+from test_admin_support import PASSWORD, PDF, RD_CALL, TODAY, Api, admin_url, apply, forget_library_connections, seed_people, sqlite_admin  # noqa: F401  (fixtures)
 
 ROLES = ["ent_a", "ent_b", "ent_c", "jinnan", "binhai", "city", "finance", "auditor"]
 
@@ -114,6 +115,17 @@ def test_nobody_changes_what_is_not_theirs_and_the_auditor_changes_nothing(world
         assert db.execute(text("SELECT COUNT(*) FROM adm_audit")).scalar_one() == audit_before
 
 
+def test_nul_characters_are_bad_input_not_server_errors(world):
+    """PostgreSQL text cannot hold NUL: every way in answers 422 (or is cleaned), never 500."""
+    client, draft = world["client"], world["apps"]["b"]
+    city, ent = Api(client, "city"), Api(client, "ent_b")
+    refused = ent.put(f"/applications/{draft}", json={"profile": {"subject": "enterprise", "name": "甲\x00乙", "facts": {}}})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "profile", "name"]
+    assert city.post("/calls", json={**RD_CALL, "title": "通知\x00"}).status_code == 422
+    assert city.get("/applications", params={"status": "paid\x00"}).status_code == 422
+    assert client.post("/api/admin/auth/login", json={"username": "a\x00b", "password": "x"}).status_code == 422
+
+
 # ---------------------------------------------------------------- uploads
 
 
@@ -168,9 +180,9 @@ def test_upload_size_limit(sqlite_admin):
         assert not any(uploads.root().iterdir())
 
 
-def test_stored_names_cannot_point_outside():
+def test_stored_names_cannot_point_outside(sqlite_admin):
     for name in ("../x.pdf", "/etc/passwd", "a/../../b.pdf", ".."):
-        with pytest.raises(Exception):
+        with pytest.raises(AdminError):
             uploads.load(name, "0" * 64)
 
 
@@ -247,6 +259,7 @@ def fuzz_world(tmp_path_factory):
         apply(Api(client, "ent_a"), call["id"], "a")
         tokens = {role: Api(client, role).headers for role in ("city", "ent_a")}
     yield tokens
+    forget_library_connections()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)

@@ -171,3 +171,14 @@ def test_the_audit_log_is_append_only(client):
     with pytest.raises(Exception, match="append-only"):
         with transaction() as db:
             db.execute(text("DELETE FROM adm_audit"))
+
+
+def test_dashboard_pages_per_call_and_per_measure(client):
+    city = Api(client, "city")
+    first, second = _call(city), _call(city, title="2024年度受理通知")
+    client.post("/admin/login", data={"username": "auditor", "password": "correct-horse-battery"})
+    for path in (f"/admin/calls/{first}/dashboard", f"/admin/measures/{RD_CALL['measure_id']}/dashboard"):
+        page = client.get(path)
+        assert page.status_code == 200 and "<svg" in page.text and "预算执行" in page.text and "style=" not in page.text
+    assert "¥800,000.00" in client.get(f"/admin/measures/{RD_CALL['measure_id']}/dashboard").text  # two calls' budgets
+    assert client.get(f"/admin/calls/{second}/dashboard").status_code == 200

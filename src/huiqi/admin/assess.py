@@ -45,12 +45,24 @@ def _status_word(status: str) -> str:
 
 
 def validate_profile(data: Any, pack: Pack | None = None) -> Profile:
+    _refuse_nul(data, "profile")
     pack = pack or load_pack()
     try:
         return pack.registry.validate(data)
     except ProfileError as exc:
         path, message = exc.problems[0]
         raise Invalid(f"profile.{path}", "；".join(f"{p}：{m}" for p, m in exc.problems) if len(exc.problems) > 1 else message) from None
+
+
+def _refuse_nul(data: Any, path: str) -> None:
+    """NUL cannot be stored in PostgreSQL text: bad input, named by its field."""
+    if isinstance(data, str) and "\x00" in data:
+        raise Invalid(path, "含有不允许的控制字符（NUL）")
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        if isinstance(key, str) and "\x00" in key:
+            raise Invalid(path, "字段名含有不允许的控制字符（NUL）")
+        _refuse_nul(value, f"{path}.{key}")
 
 
 def assess(measure_ids: list[str], profile: Profile, as_of: date) -> Assessment:

@@ -14,7 +14,7 @@ from huiqi.admin.money import yuan_text
 from huiqi.admin.workflow import STATES
 from huiqi.rules.pack import load_pack
 
-WIDTH, LABEL_WIDTH, ROW, BAR = 640, 190, 30, 20
+WIDTH, LABEL_WIDTH, ROW = 440, 120, 30
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Chart:
 def bar_chart(title: str, items: list[tuple[str, int, str]], as_money: bool = True) -> Chart:
     """One bar per (label, value, css class), scaled to the largest value."""
     top = max((value for _, value, _ in items), default=0) or 1
-    span = WIDTH - LABEL_WIDTH - 120
+    span = WIDTH - LABEL_WIDTH - 110
     bars = [Bar(label, yuan_text(value) if as_money else str(value), i * ROW + 6, max(1, round(span * value / top)) if value else 0, css)
             for i, (label, value, css) in enumerate(items)]
     summary = "；".join(f"{b.label} {b.value_text}" for b in bars) or "暂无数据"

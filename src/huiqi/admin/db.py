@@ -9,6 +9,7 @@ read-then-write can never interleave with another writer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,13 +77,20 @@ def transaction() -> Iterator[Session]:
 
 
 _migrated: set[str] = set()
+_migrating = threading.Lock()
 
 
 def require_schema() -> None:
-    """Refuse to work on a database that `huiqi admin migrate` has not prepared (checked once per URL)."""
+    """Make sure the admin tables exist (checked once per URL). The embedded SQLite default migrates itself,
+    so one person needs no extra step; a shared server database is migrated only by `huiqi admin migrate`."""
     url = config.database_url()
     if url in _migrated:
         return
-    if not inspect(engine(url)).has_table("adm_audit"):
-        raise AdminDatabaseMissing("管理数据库尚未初始化：请先运行 huiqi admin migrate")
-    _migrated.add(url)
+    with _migrating:
+        if not inspect(engine(url)).has_table("adm_audit"):
+            if not url.startswith("sqlite"):
+                raise AdminDatabaseMissing("管理数据库尚未初始化：请先运行 huiqi admin migrate")
+            from huiqi.admin.migrate import upgrade
+
+            upgrade(url)
+        _migrated.add(url)

@@ -60,7 +60,7 @@ def _row(number: int, row: Any) -> dict[str, Any]:
     if not isinstance(row, dict):
         raise Invalid("file", f"第 {number} 行应为对象")
     enterprise_id = str(row.get("enterprise_id") or "").strip()
-    if not enterprise_id or len(enterprise_id) > 40:
+    if not enterprise_id or len(enterprise_id) > 40 or "\x00" in enterprise_id:
         raise Invalid("file", f"第 {number} 行缺少有效的 enterprise_id（统一社会信用代码）")
     profile = row.get("profile")
     if isinstance(profile, str):
@@ -70,5 +70,5 @@ def _row(number: int, row: Any) -> dict[str, Any]:
             raise Invalid("file", f"第 {number} 行 profile 不是有效的 JSON") from None
     if not isinstance(profile, dict):
         raise Invalid("file", f"第 {number} 行缺少 profile（主体档案）")
-    name = str(row.get("name") or profile.get("name") or enterprise_id)[:200]
+    name = str(row.get("name") or profile.get("name") or enterprise_id).replace("\x00", "")[:200]
     return {"enterprise_id": enterprise_id, "name": name, "profile": profile}

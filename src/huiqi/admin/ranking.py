@@ -103,10 +103,10 @@ def _rank_pool(pool: str, members: list[Candidate], pool_budget: int) -> list[Al
         return []
     intensity = percentile_ranks([c.rd_intensity for c in members])
     contribution = percentile_ranks([c.contribution for c in members])
-    scored = [(HALF * i + HALF * c, member, i, c) for member, i, c in zip(members, intensity, contribution)]
+    scored = [(HALF * i + HALF * c, member, i, c) for member, i, c in zip(members, intensity, contribution, strict=True)]
     scored.sort(key=lambda s: (-s[0], -s[1].rd_intensity, -s[1].contribution, s[1].submitted_at, s[1].application_id))
     allocations = _fund_in_order([s[1] for s in scored], pool_budget, pool)
-    for allocation, (score, _member, i, c) in zip(allocations, scored):
+    for allocation, (score, _member, i, c) in zip(allocations, scored, strict=True):
         allocation.score = _decimal(score)
         allocation.percentiles = {"rd_intensity": str(_decimal(i)), "contribution": str(_decimal(c))}
     return allocations

@@ -179,7 +179,7 @@ def add_material(db: Session, user: User, application_id: int, kind: str, origin
     if kind not in call.materials:
         raise Invalid("kind", "材料名称不在申报通知所列材料中")
     stored = uploads.save(original_name, data)
-    material = Material(application_id=app.id, kind=kind, original_name=original_name[:200], stored_name=stored.stored_name, content_type=stored.content_type,
+    material = Material(application_id=app.id, kind=kind, original_name=original_name.replace("\x00", "")[:200], stored_name=stored.stored_name, content_type=stored.content_type,
                         size=stored.size, sha256=stored.sha256, uploaded_by=user.id, uploaded_at=utcnow())
     db.add(material)
     db.flush()

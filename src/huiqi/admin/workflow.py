@@ -66,6 +66,9 @@ ACTIONS = {a.name: a for a in (
     Action("clawback", "追回", ("paid",), "clawed_back", (CITY, FINANCE), reason_required=True),
 )}
 ALLOCATION_SOURCES = ("city_approved", "ranked", "not_funded")
+ACTION_WORDS = {name: a.label for name, a in ACTIONS.items()} | {
+    "create": "新建申请", "edit": "修改申请", "upload": "上传材料", "allocate": "分配补助额", "objection": "登记异议", "dismiss_objection": "异议不成立",
+}
 
 
 def perform(db: Session, app: Application, name: str, actor: User, reason: str | None = None, detail: dict[str, Any] | None = None) -> bool:

@@ -179,95 +179,147 @@ class PolarsOps(Ops):
         return e.list.contains(value).fill_null(False)
 
 
+class Sql:
+    """A Spark SQL expression as text, with Python operators building bigger ones.
+
+    The Spark engine builds its expressions as SQL text rather than `pyspark.sql.Column`s: one
+    Column is one py4j round trip per operation, and a pack is tens of thousands of operations,
+    while text is parsed once per column inside the JVM (`F.expr`). The meaning is the same.
+    """
+
+    __slots__ = ("text",)
+    __hash__ = None  # type: ignore[assignment]  # == builds an expression
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _op(self, op: str, other: Any) -> Sql:
+        return Sql(f"({self.text} {op} {_sql(other)})")
+
+    def __and__(self, other: Any) -> Sql: return self._op("AND", other)
+    def __or__(self, other: Any) -> Sql: return self._op("OR", other)
+    def __invert__(self) -> Sql: return Sql(f"(NOT {self.text})")
+    def __eq__(self, other: Any) -> Sql: return self._op("=", other)  # type: ignore[override]
+    def __ne__(self, other: Any) -> Sql: return self._op("!=", other)  # type: ignore[override]
+    def __lt__(self, other: Any) -> Sql: return self._op("<", other)
+    def __le__(self, other: Any) -> Sql: return self._op("<=", other)
+    def __gt__(self, other: Any) -> Sql: return self._op(">", other)
+    def __ge__(self, other: Any) -> Sql: return self._op(">=", other)
+    def __add__(self, other: Any) -> Sql: return self._op("+", other)
+    def __sub__(self, other: Any) -> Sql: return self._op("-", other)
+    def __mul__(self, other: Any) -> Sql: return self._op("*", other)
+    def __truediv__(self, other: Any) -> Sql: return self._op("/", other)
+    def __neg__(self) -> Sql: return Sql(f"(- {self.text})")
+
+    def __repr__(self) -> str:
+        return f"Sql({self.text[:80]!r})"
+
+
+def _sql(value: Any) -> str:
+    if isinstance(value, Sql):
+        return value.text
+    return _sql_literal(value)
+
+
+def _sql_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"CAST({value} AS BIGINT)"
+    if isinstance(value, float):
+        return f"CAST('{value!r}' AS DOUBLE)"  # Java's parseDouble: the same double as Python's
+    if isinstance(value, date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    raise CompileError(f"不支持的常量：{value!r}")
+
+
 class SparkOps(Ops):
-    """The same operations as Spark SQL columns (pyspark is imported only when Spark is used)."""
+    """The operations as Spark SQL text (evaluated by Spark: no Python runs on the executors)."""
 
     name = "spark"
+    TYPES = {BOOL: "BOOLEAN", INT: "BIGINT", FLOAT: "DOUBLE", STR: "STRING", DATE: "DATE", NULL: "STRING"}
 
-    def __init__(self) -> None:
-        from pyspark.sql import functions as F
-        from pyspark.sql import types as T
-
-        self.F = F
-        self.types = {BOOL: T.BooleanType(), INT: T.LongType(), FLOAT: T.DoubleType(), STR: T.StringType(), DATE: T.DateType(), NULL: T.NullType()}
-        self.T = T
-
-    def lit(self, value: Any, kind: str) -> Any:
+    def lit(self, value: Any, kind: str) -> Sql:
         if kind == LIST:
-            return self.F.array(*[self.F.lit(v) for v in value])
-        return self.F.lit(value).cast(self.types[kind])
+            return Sql("array(" + ", ".join(_sql_literal(v) for v in value) + ")")
+        if kind == FLOAT:
+            return Sql(_sql_literal(float(value)))
+        if kind == INT:
+            return Sql(_sql_literal(int(value)))
+        return Sql(_sql_literal(value))
 
-    def null(self, kind: str) -> Any:
-        return self.F.lit(None).cast(self.types.get(kind, self.types[NULL]))
+    def null(self, kind: str) -> Sql:
+        return Sql(f"CAST(NULL AS {self.TYPES.get(kind, 'STRING')})")
 
-    def col(self, name: str) -> Any:
-        return self.F.col(f"`{name}`")
+    def col(self, name: str) -> Sql:
+        return Sql(f"`{name}`")
 
-    def when(self, cond: Any, then: Any, otherwise: Any) -> Any:
-        return self.F.when(cond, then).otherwise(otherwise)
+    def when(self, cond: Sql, then: Sql, otherwise: Sql) -> Sql:
+        return Sql(f"(CASE WHEN {cond.text} THEN {then.text} ELSE {otherwise.text} END)")
 
-    def chain(self, branches: Sequence[tuple[Any, Any]], otherwise: Any) -> Any:
+    def chain(self, branches: Sequence[tuple[Sql, Sql]], otherwise: Sql) -> Sql:
         if not branches:
             return otherwise
-        out = self.F.when(branches[0][0], branches[0][1])
-        for cond, then in branches[1:]:
-            out = out.when(cond, then)
-        return out.otherwise(otherwise)
+        arms = " ".join(f"WHEN {c.text} THEN {t.text}" for c, t in branches)
+        return Sql(f"(CASE {arms} ELSE {otherwise.text} END)")
 
-    def is_null(self, e: Any) -> Any:
-        return e.isNull()
+    def is_null(self, e: Sql) -> Sql:
+        return Sql(f"({e.text} IS NULL)")
 
-    def coalesce(self, *es: Any) -> Any:
-        return self.F.coalesce(*es)
+    def coalesce(self, *es: Sql) -> Sql:
+        return Sql("coalesce(" + ", ".join(e.text for e in es) + ")")
 
-    def is_in(self, e: Any, values: list[Any]) -> Any:
-        return e.isin(values)  # SQL IN: a null value gives null
+    def is_in(self, e: Sql, values: list[Any]) -> Sql:
+        return Sql(f"({e.text} IN (" + ", ".join(_sql_literal(v) for v in values) + "))")  # SQL IN: null gives null
 
-    def least(self, es: Sequence[Any]) -> Any:
-        return self.F.least(*es)
+    def least(self, es: Sequence[Sql]) -> Sql:
+        return Sql("least(" + ", ".join(e.text for e in es) + ")")
 
-    def greatest(self, es: Sequence[Any]) -> Any:
-        return self.F.greatest(*es)
+    def greatest(self, es: Sequence[Sql]) -> Sql:
+        return Sql("greatest(" + ", ".join(e.text for e in es) + ")")
 
-    def abs(self, e: Any) -> Any:
-        return self.F.abs(e)
+    def abs(self, e: Sql) -> Sql:
+        return Sql(f"abs({e.text})")
 
-    def year(self, e: Any) -> Any:
-        return self.F.year(e).cast(self.types[INT])
+    def year(self, e: Sql) -> Sql:
+        return Sql(f"CAST(year({e.text}) AS BIGINT)")
 
-    def month(self, e: Any) -> Any:
-        return self.F.month(e).cast(self.types[INT])
+    def month(self, e: Sql) -> Sql:
+        return Sql(f"CAST(month({e.text}) AS BIGINT)")
 
-    def day(self, e: Any) -> Any:
-        return self.F.dayofmonth(e).cast(self.types[INT])
+    def day(self, e: Sql) -> Sql:
+        return Sql(f"CAST(dayofmonth({e.text}) AS BIGINT)")
 
-    def days_between(self, later: Any, earlier: Any) -> Any:
-        return self.F.datediff(later, earlier).cast(self.types[INT])
+    def days_between(self, later: Sql, earlier: Sql) -> Sql:
+        return Sql(f"CAST(datediff({later.text}, {earlier.text}) AS BIGINT)")
 
-    def to_float(self, e: Any) -> Any:
-        return e.cast(self.types[FLOAT])
+    def to_float(self, e: Sql) -> Sql:
+        return Sql(f"CAST({e.text} AS DOUBLE)")
 
-    def to_int(self, e: Any) -> Any:
-        return e.cast(self.types[INT])
+    def to_int(self, e: Sql) -> Sql:
+        return Sql(f"CAST({e.text} AS BIGINT)")
 
-    def round(self, e: Any, digits: int) -> Any:
-        return self.F.bround(e, digits)  # HALF_EVEN, as Python's round
+    def round(self, e: Sql, digits: int) -> Sql:
+        return Sql(f"bround({e.text}, {digits})")  # HALF_EVEN, as Python's round
 
-    def round_half_up(self, e: Any, digits: int) -> Any:
-        return self.F.round(e, digits)  # HALF_UP (away from zero), as the calculator's Decimal rounding
+    def round_half_up(self, e: Sql, digits: int) -> Sql:
+        return Sql(f"round({e.text}, {digits})")  # HALF_UP, as the calculator's Decimal rounding
 
-    def floor(self, e: Any) -> Any:
-        return self.F.floor(e).cast(self.types[INT])
+    def floor(self, e: Sql) -> Sql:
+        return Sql(f"CAST(floor({e.text}) AS BIGINT)")
 
-    def str_list(self, items: Sequence[tuple[str, Any | None]]) -> Any:
-        F = self.F
+    def str_list(self, items: Sequence[tuple[str, Sql | None]]) -> Sql:
         if not items:
-            return F.array().cast(self.T.ArrayType(self.T.StringType()))
-        parts = [F.lit(name) if guard is None else F.when(guard, F.lit(name)) for name, guard in items]
-        return F.array_distinct(F.array_compact(F.array(*parts)))  # array_distinct keeps first occurrences in order
+            return Sql("CAST(array() AS ARRAY<STRING>)")
+        parts = [_sql_literal(name) if guard is None else f"CASE WHEN {guard.text} THEN {_sql_literal(name)} END" for name, guard in items]
+        return Sql("array_distinct(array_compact(array(" + ", ".join(parts) + ")))")  # keeps first occurrences in order
 
-    def list_contains(self, e: Any, value: str) -> Any:
-        return self.F.coalesce(self.F.array_contains(e, value), self.F.lit(False))
+    def list_contains(self, e: Sql, value: str) -> Sql:
+        return Sql(f"coalesce(array_contains({e.text}, {_sql_literal(value)}), FALSE)")
 
 
 # ---------------------------------------------------------------- compiling expressions

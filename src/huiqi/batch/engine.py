@@ -195,7 +195,7 @@ def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[in
     frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
     if wanted is not None:  # filter before the amounts: they are computed only for the rows written
         frame = frame.filter(wanted)
-    frame = _with_stages(frame, [[item] for item in plan.amounts])
+    frame = _with_stages(frame, [*plan.amount_levels(lambda e: set(e.meta.root_names())), plan.guards])
     return frame.with_columns(
         plan.exact.alias("amount"),
         plan.low.alias("amount_min"),
@@ -244,7 +244,8 @@ def _empty_cube(plans: Plans) -> pl.LazyFrame:
 
 def _with_stages(lf: pl.LazyFrame, stages: list[list[tuple[str, pl.Expr]]]) -> pl.LazyFrame:
     for stage in stages:
-        lf = lf.with_columns(expr.alias(name) for name, expr in stage)
+        if stage:
+            lf = lf.with_columns(expr.alias(name) for name, expr in stage)
     return lf
 
 
@@ -264,3 +265,31 @@ def evaluate_frame(frame: pl.DataFrame, pack: Pack, as_of: date, measure_ids: Se
 def registry_dtypes(pack: Pack, columns: Iterable[str]) -> dict[str, pl.DataType]:
     """The Polars type each fact column should have (for reading and for synthetic registries)."""
     return {c: PolarsOps.DTYPES[k] for c, k in kinds_for(pack.registry, {c: None for c in columns}).items()}
+
+
+def evaluate_wide(lf: pl.LazyFrame, plans: Plans) -> pl.LazyFrame:
+    """One row per registry row, per measure `<id>:status` (code), `:amount`, `:amount_min`, `:amount_max`,
+    `:missing` (bit set over the measure's candidates, see `MeasurePlan.decode_mask`), `:counted`.
+
+    For a few measures over many rows (and for benchmarks): no row × measure copies of the carried
+    text columns, every measure computed in one projection that Polars runs in parallel.
+    """
+    stages: list[list[tuple[str, pl.Expr]]] = []
+    for plan in plans.measures.values():
+        for k, stage in enumerate(plan.stages(amounts=False) + [*plan.amount_levels(lambda e: set(e.meta.root_names())), plan.guards]):
+            while len(stages) <= k:
+                stages.append([])
+            stages[k].extend(stage)
+    frame = _with_stages(lf, stages)
+    outputs = [pl.col(ROW)]
+    for mid, plan in plans.measures.items():
+        mask = plan.mask(plans.ops)
+        outputs += [
+            plan.status.cast(pl.UInt8).alias(f"{mid}:status"),
+            plan.exact.alias(f"{mid}:amount"),
+            plan.low.alias(f"{mid}:amount_min"),
+            plan.high.alias(f"{mid}:amount_max"),
+            (mask if mask is not None else plan.missing).alias(f"{mid}:missing"),
+            plans.limits.counted[mid].alias(f"{mid}:counted"),
+        ]
+    return frame.select(outputs)

@@ -20,7 +20,7 @@ from huiqi.calculator.match import match
 from huiqi.rules.facts import Profile
 from huiqi.rules.pack import Pack
 
-TOLERANCE = 0.01
+TOLERANCE = 0.01 + 1e-9  # one fen: a tie rounded to fen on the binary value vs its decimal text may differ by 0.01
 
 
 def row_profiles(frame: pl.DataFrame, pack: Pack, subject: str = "enterprise") -> list[Profile]:
@@ -46,7 +46,7 @@ def calculator_rows(frame: pl.DataFrame, pack: Pack, as_of: date, measure_ids: S
     answers: dict[tuple[int, str], dict[str, Any]] = {}
     reductions: dict[tuple[int, str], float] = {}
     for i, profile in enumerate(row_profiles(frame, pack, subject), start=1):
-        report = match(pack, profile, as_of, list(measure_ids))
+        report = match(pack, profile, as_of, list(measure_ids) if measure_ids is not None else None)
         for r in report.results:
             amount = r.amount
             answers[(i, r.id)] = {

@@ -52,6 +52,7 @@ class MeasurePlan:
     lets: list[tuple[str, Expr]]  # one column each, in order (a let may read the ones before it)
     conditions: list[tuple[str, Expr]]  # condition atoms, one stage (they read facts and lets)
     amounts: list[tuple[str, Expr]]  # amount atoms, in order (each may read the ones before it; needed only on kept rows)
+    guards: list[tuple[str, Expr]]  # the row conditions of the missing-fact candidates, one stage after the amounts
     status: Expr  # status code after once-only and validity
     active: Expr  # the calculator computed an amount (status before validity was eligible or unknown)
     exact: Expr
@@ -85,6 +86,19 @@ class MeasurePlan:
 
     def decode_mask(self, mask: int) -> list[str]:
         return list(dict.fromkeys(column for k, (column, _) in enumerate(self.candidates) if mask >> k & 1))
+
+    def amount_levels(self, refs) -> list[list[tuple[str, Expr]]]:
+        """The amount atoms grouped by dependency depth (`refs(expr)` names the columns an expression reads):
+        the atoms of one level read only earlier levels, so each level is one projection."""
+        level: dict[str, int] = {}
+        groups: list[list[tuple[str, Expr]]] = []
+        for name, expr in self.amounts:
+            depth = 1 + max((level[r] for r in refs(expr) if r in level), default=-1)
+            level[name] = depth
+            while len(groups) <= depth:
+                groups.append([])
+            groups[depth].append((name, expr))
+        return groups
 
     def stages(self, amounts: bool = True) -> list[list[tuple[str, Expr]]]:
         """The columns to add, stage by stage (each stage reads only the ones before it)."""
@@ -137,14 +151,22 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
         status = ops.lit(CODE[static_status], "int")
         exact = low = high = null
         unknown = []
-    candidates = [item for node, guard in unknown for item in unknown_columns(node, guard, scope)]
+    raw = [item for node, guard in unknown for item in unknown_columns(node, guard, scope)]
+    guards: list[tuple[str, Expr]] = []
+    scope.sink = guards
+    seen: dict[int, Expr] = {}
+    candidates = []
+    for column, guard in raw:  # each distinct guard becomes one column: missing, mask and local all read it
+        if guard is not None and id(guard) not in seen:
+            seen[id(guard)] = scope.atom(guard)
+        candidates.append((column, None if guard is None else seen[id(guard)]))
     missing = ops.str_list(candidates)
     local = ops.fill_false(ops.any_of([guard for column, guard in candidates if column in columns and guard is not None]))
     # before amounts are computed: the conditions' own local unknowns, or a blank cell an amount reads
     from_conditions = [item for node, guard in atoms for item in unknown_columns(node, guard, scope)]
-    amount_columns = {c for c, _ in candidates[len(from_conditions):] if c in columns}
+    amount_columns = {c for c, _ in raw[len(from_conditions):] if c in columns}
     may_be_local = ops.fill_false(ops.any_of([g for c, g in from_conditions if c in columns and g is not None] + [ops.is_null(ops.col(c)) for c in sorted(amount_columns)]))
-    return MeasurePlan(measure, lets, conditions, amounts, status, active, exact, low, high, missing, candidates, local, may_be_local, received, static_status)
+    return MeasurePlan(measure, lets, conditions, amounts, guards, status, active, exact, low, high, missing, candidates, local, may_be_local, received, static_status)
 
 
 def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:

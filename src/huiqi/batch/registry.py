@@ -30,7 +30,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from huiqi.batch.columns import BOOL, DATE, FLOAT, INT, STR, kinds_for
+from huiqi.batch.columns import BOOL, DATE, FLOAT, INT, kinds_for
 from huiqi.batch.engine import ROW, BatchError
 from huiqi.rules.facts import FIRST_DATE, LAST_DATE
 from huiqi.rules.model import FactSpec

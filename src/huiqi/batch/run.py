@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 
 from huiqi.batch import engine, outputs
-from huiqi.batch.engine import ROW, BatchError
-from huiqi.batch.registry import ERROR_COLUMNS, Mapping, count_rows, normalise, read_chunks
+from huiqi.batch.engine import BatchError
+from huiqi.batch.registry import ERROR_COLUMNS, Mapping, normalise, read_chunks
 from huiqi.rules.pack import Pack
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -128,9 +128,3 @@ class ErrorsFile:
     def close(self) -> None:
         self._file.close()
 
-
-def rows_in(registry: Path) -> int | None:
-    return count_rows(registry)
-
-
-__all__ = ["run_batch", "RunSummary", "DEFAULT_CHUNK_ROWS", "ROW"]

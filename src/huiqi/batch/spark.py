@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -92,60 +93,68 @@ def evaluate(df: DataFrame, pack: Pack, as_of: date, measure_ids: Sequence[str],
     plans = engine.build_plans(pack, measure_ids, as_of, df.columns, ops=ops)
     live = {mid: p for mid, p in plans.measures.items() if p.static_status is None or p.static_status in keep}
     needed = set(live) | {d for mid in live for d in plans.limits.depends.get(mid, [])} | {d for gid, _ in plans.limits.reductions for d in plans.limits.depends[gid]}
-    chosen = [plans.measures[m] for m in plans.measures if m in needed]
-    df = _add_stages(df, chosen, ops)
-    keep_codes = [CODE[s] for s in keep]
+    df = _add_stages(df, [plans.measures[m] for m in plans.measures if m in needed], ops)
+    keep_codes = ", ".join(str(CODE[s]) for s in keep)
     structs = []
     for mid, plan in live.items():
-        status = plan.status.cast("int")
-        kept = status.isin(keep_codes)
+        status = f"CAST({plan.status.text} AS INT)"
+        kept = f"({status} IN ({keep_codes}))"
         if unknown_rows != "all":
-            kept = kept & ((status != CODE[UNKNOWN]) | plan.local)
+            kept = f"({kept} AND ({status} != {CODE[UNKNOWN]} OR {plan.local.text}))"
         mask = plan.mask(ops)
-        structs.append(
-            F.when(
-                kept,
-                F.struct(
-                    F.lit(mid).alias("measure_id"),
-                    status.alias("status"),
-                    plan.exact.alias("amount"),
-                    plan.low.alias("amount_min"),
-                    plan.high.alias("amount_max"),
-                    (F.lit(None).cast("array<string>") if mask is not None else plan.missing).alias("missing"),
-                    (mask if mask is not None else F.lit(None).cast("long")).alias("_mask"),
-                    plans.limits.counted[mid].alias("counted"),
-                    plan.received.alias("received"),
-                    plan.local.alias("local"),
-                ),
-            )
-        )
-    carry = [F.col(c) for c in plans.carry]
+        fields = [
+            f"'{mid}' AS measure_id",
+            f"{status} AS status",
+            f"{plan.exact.text} AS amount",
+            f"{plan.low.text} AS amount_min",
+            f"{plan.high.text} AS amount_max",
+            f"{'CAST(NULL AS ARRAY<STRING>)' if mask is not None else plan.missing.text} AS missing",
+            f"{mask.text if mask is not None else 'CAST(NULL AS BIGINT)'} AS _mask",
+            f"{plans.limits.counted[mid].text} AS counted",
+            f"{plan.received.text} AS received",
+            f"{plan.local.text} AS local",
+        ]
+        structs.append(f"CASE WHEN {kept} THEN named_struct({', '.join(_named(f) for f in fields)}) END")
+    carry = [f"`{c}`" for c in plans.carry]
     if structs:
-        rows = df.select(F.col(ROW), *carry, F.explode(F.array_compact(F.array(*structs))).alias("r")).select(F.col(ROW), *carry, "r.*")
+        exploded = df.selectExpr(f"`{ROW}`", *carry, f"explode(array_compact(array({', '.join(structs)}))) AS r")
+        rows = exploded.select(F.col(ROW), *[F.col(c) for c in plans.carry], "r.*")
     else:
-        rows = df.select(F.col(ROW), *carry).limit(0)
+        rows = df.selectExpr(f"`{ROW}`", *carry).limit(0)
     reductions = None
     for gid, expr in plans.limits.reductions:
-        part = df.select(F.col(ROW), F.lit(gid).alias("group_id"), expr.alias("reduction"), *carry).where(F.col("reduction").isNotNull())
+        part = df.selectExpr(f"`{ROW}`", f"'{gid}' AS group_id", f"{expr.text} AS reduction", *carry).where("reduction IS NOT NULL")
         reductions = part if reductions is None else reductions.unionByName(part)
     if reductions is None:
-        reductions = df.select(F.col(ROW), F.lit(None).cast("string").alias("group_id"), F.lit(None).cast("double").alias("reduction"), *carry).limit(0)
+        reductions = df.selectExpr(f"`{ROW}`", "CAST(NULL AS STRING) AS group_id", "CAST(NULL AS DOUBLE) AS reduction", *carry).limit(0)
     return rows, reductions, plans
+
+
+def _named(field: str) -> str:
+    """'expr AS name' → "'name', expr" for named_struct."""
+    expr, _, name = field.rpartition(" AS ")
+    return f"'{name}', {expr}"
 
 
 def _add_stages(df: DataFrame, plans: list, ops: SparkOps) -> DataFrame:
     """Every measure's columns, level by level: the k-th let of every measure together, then conditions, then amounts."""
-    from pyspark.sql import functions as F
-
     depth = max((len(p.lets) for p in plans), default=0)
     for k in range(depth):
-        df = df.withColumns({p.lets[k][0]: p.lets[k][1] for p in plans if len(p.lets) > k})
-    df = df.withColumns({name: expr for p in plans for name, expr in p.conditions})
-    depth = max((len(p.amounts) for p in plans), default=0)
-    for k in range(depth):
+        df = df.selectExpr("*", *[f"{p.lets[k][1].text} AS `{p.lets[k][0]}`" for p in plans if len(p.lets) > k])
+    conditions = [f"{expr.text} AS `{name}`" for p in plans for name, expr in p.conditions]
+    if conditions:
+        df = df.selectExpr("*", *conditions)
+    levels = [p.amount_levels(_refs) for p in plans]
+    for k in range(max((len(g) for g in levels), default=0)):
         # computed only where the calculator computes an amount (CASE short-circuits the rest)
-        df = df.withColumns({p.amounts[k][0]: F.when(p.active, p.amounts[k][1]) for p in plans if len(p.amounts) > k})
-    return df
+        exprs = [f"CASE WHEN {p.active.text} THEN {expr.text} END AS `{name}`" for p, g in zip(plans, levels) if len(g) > k for name, expr in g[k]]
+        df = df.selectExpr("*", *exprs)
+    guards = [f"{expr.text} AS `{name}`" for p in plans for name, expr in p.guards]
+    return df.selectExpr("*", *guards) if guards else df
+
+
+def _refs(expr) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", expr.text))
 
 
 def decode_missing(rows: DataFrame, plans: engine.Plans) -> DataFrame:
@@ -287,5 +296,3 @@ def main(argv: Sequence[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-
-__all__ = ["spark_session", "evaluate", "run_spark", "main", "Any"]

@@ -34,9 +34,11 @@ COOKIE = "huiqi_admin"
 UPLOAD_PATHS = re.compile(r"^(/api)?/admin/(applications/\d+/materials|calls/\d+/push-list)$")
 UPLOAD_BODY_BYTES = uploads.MAX_BYTES + 64 * 1024  # the file plus the multipart envelope
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, not as a server error
 Yuan = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Text200 = Annotated[str, Field(min_length=1, max_length=200)]
-Reason = Annotated[str, Field(max_length=2000)]
+Text200 = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+Reason = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000, pattern=NO_NUL)]
 Key = Annotated[str, Header(min_length=8, max_length=80, pattern=r"^[A-Za-z0-9_.:-]+$", description="幂等键：同一键重复提交只产生一份申请")]
 
 
@@ -148,7 +150,7 @@ class Strict(BaseModel):
 
 
 class LoginRequest(Strict):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -158,7 +160,7 @@ class RegisterRequest(Strict):
     display_name: Text200
     subject: Literal["enterprise", "person"]
     credit_code: Annotated[str, Field(min_length=6, max_length=40, pattern=r"^[0-9A-Za-z]+$", description="统一社会信用代码（个人为身份证号）")]
-    district: Annotated[str, Field(min_length=2, max_length=40)]
+    district: Annotated[str, Field(min_length=2, max_length=40, pattern=NO_NUL)]
 
 
 class CallRequest(Strict):
@@ -195,20 +197,20 @@ class PaymentRequest(Strict):
 
 class ObjectionRequest(Strict):
     objector: Text200
-    content: Annotated[str, Field(min_length=1, max_length=4000)]
+    content: LongText
     received_on: date
 
 
 class ResolveRequest(Strict):
     upheld: bool
-    note: Annotated[str, Field(min_length=1, max_length=2000)]
+    note: Annotated[Reason, Field(min_length=1)]
 
 
 class ClawbackRequest(Strict):
     amount_yuan: Yuan | None = Field(default=None, description="不填则全额追回")
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[Reason, Field(min_length=1)]
     dishonest_until: date | None = Field(default=None, description="失信记录截止日期（不填则不记录失信）")
-    basis: Annotated[str, Field(max_length=500)] | None = Field(default=None, description="失信记录及期限所依据的规定")
+    basis: Annotated[str, Field(max_length=500, pattern=NO_NUL)] | None = Field(default=None, description="失信记录及期限所依据的规定")
 
 
 class ConfirmRequest(Strict):
@@ -339,7 +341,7 @@ def call_dashboard(request: Request, call_id: int) -> dict[str, Any]:
 
 
 @router.get("/measures/{measure_id}/dashboard", summary="绩效：一项措施的全部通知")
-def measure_dashboard(request: Request, measure_id: Annotated[str, Path(max_length=200)]) -> dict[str, Any]:
+def measure_dashboard(request: Request, measure_id: Annotated[str, Path(max_length=200, pattern=NO_NUL)]) -> dict[str, Any]:
     with acting(request) as (db, user):
         return dashboard.for_measure(db, user, measure_id).as_json()
 
@@ -394,7 +396,7 @@ def create_application(request: Request, call_id: int, body: ApplicationRequest,
 
 
 @router.get("/applications", summary="我可以看到的申请")
-def list_applications(request: Request, call_id: int | None = None, status: Annotated[str | None, Query(max_length=24)] = None,
+def list_applications(request: Request, call_id: int | None = None, status: Annotated[str | None, Query(max_length=24, pattern=NO_NUL)] = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     with acting(request) as (db, user):
         query = access.applications_visible_to(user)
@@ -418,7 +420,7 @@ def update_application(request: Request, application_id: int, body: ApplicationR
 
 
 @router.post("/applications/{application_id}/materials", summary="上传申报材料（PDF/PNG/JPG/XLSX，≤10 MB）", status_code=201)
-async def upload_material(request: Request, application_id: int, kind: Annotated[str, Form(min_length=1, max_length=200)],
+async def upload_material(request: Request, application_id: int, kind: Annotated[str, Form(min_length=1, max_length=200, pattern=NO_NUL)],
                           file: Annotated[UploadFile, File(description="材料文件")]) -> dict[str, Any]:
     data = await file.read(uploads.MAX_BYTES + 1)
     with acting(request) as (db, user):
@@ -486,7 +488,7 @@ def decline(request: Request, invitation_id: int) -> dict[str, Any]:
 
 
 @router.get("/audit", summary="审计日志（市级与审计）")
-def audit(request: Request, entity: Annotated[str | None, Query(max_length=24)] = None, entity_id: int | None = None,
+def audit(request: Request, entity: Annotated[str | None, Query(max_length=24, pattern=NO_NUL)] = None, entity_id: int | None = None,
           after_id: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
     with acting(request) as (db, user):
         access.require_role(user, auth.CITY, auth.AUDITOR)

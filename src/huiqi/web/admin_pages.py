@@ -30,14 +30,14 @@ from huiqi.admin.errors import AdminError, Forbidden, Invalid
 from huiqi.admin.models import Application, Call, Invitation, PaymentBatch, User
 from huiqi.admin.money import to_fen, yuan_text
 from huiqi.admin.ranking import POOL_WORDS, RULES
-from huiqi.admin.workflow import ACTIONS, STATES
+from huiqi.admin.workflow import ACTION_WORDS, ACTIONS, STATES
 from huiqi.calculator.evaluate import STATUS_WORDS
 from huiqi.rules.pack import load_pack
 from huiqi.web.admin_api import COOKIE, application_detail
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.globals.update(ROLES=auth.ROLES, STATES=STATES, POOL_WORDS=POOL_WORDS, RULES=RULES, STATUS_WORDS=STATUS_WORDS, yuan=yuan_text)
+templates.env.globals.update(ROLES=auth.ROLES, STATES=STATES, ACTION_WORDS=ACTION_WORDS, POOL_WORDS=POOL_WORDS, RULES=RULES, STATUS_WORDS=STATUS_WORDS, yuan=yuan_text)
 REVIEW_LABELS = {"district_approve": "初审通过", "district_return": "退回补正", "district_reject": "不予推荐",
                  "city_approve": "审核通过", "city_return": "退回补正", "city_reject": "不予支持"}
 
@@ -112,6 +112,8 @@ def _text(form: FormData, name: str, label: str, required: bool = True, limit: i
         raise Invalid(name, f"请填写{label}")
     if len(value) > limit:
         raise Invalid(name, f"{label}过长（最多 {limit} 字）")
+    if "\x00" in value:
+        raise Invalid(name, f"{label}含有不允许的控制字符")
     return value
 
 
@@ -240,35 +242,18 @@ def call_page(request: Request, call_id: int) -> Response:
                                              "ends_on": service.publicity_ends_on(call), "today": date.today().isoformat()})
 
 
-@router.post("/calls/{call_id}/{operation}")
-async def call_operation(request: Request, call_id: int, operation: str) -> Response:
-    operations: dict[str, tuple[str, Callable[[Session, User, FormData], Any]]] = {
-        "publish": ("已发布", lambda db, user, form: service.publish_call(db, user, call_id)),
-        "rank": ("已排序，生成拟补助名单", lambda db, user, form: service.rank_call(db, user, call_id)),
-        "publicity": ("已登记公示", lambda db, user, form: service.start_publicity(db, user, call_id, _day(form, "starts_on", "公示开始日期"))),
-        "approve": ("已批复立项", lambda db, user, form: service.approve_call(db, user, call_id)),
-        "pay": ("已生成拨付批次", lambda db, user, form: service.pay_call(db, user, call_id, _text(form, "reference", "资金计划文号", limit=200))),
-        "push-list": ("推送名单已导入，符合条件的企业已收到通知", lambda db, user, form: _push_list(db, user, call_id, form)),
-    }
-    if operation not in operations:
-        return render(request, "message.html", {"title": "找不到该页面", "message": "找不到该操作", "user": None}, 404)
-    done, action = operations[operation]
-    return await act(request, f"/admin/calls/{call_id}", done, action)
-
-
-def _push_list(db: Session, user: User, call_id: int, form: FormData) -> None:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise Invalid("file", "请选择推送名单文件")
-    rows = pushlist.parse(upload.filename or "", upload.file.read())
-    service.load_push_list(db, user, call_id, rows)
-
-
 @router.get("/calls/{call_id}/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, call_id: int) -> Response:
     with page_session(request) as (db, user):
         figures = dashboard.for_call(db, user, call_id)
         return render(request, "dashboard.html", {"user": user, "call_id": call_id, "f": figures, "charts": charts.for_figures(figures)})
+
+
+@router.get("/measures/{measure_id}/dashboard", response_class=HTMLResponse)
+def measure_dashboard_page(request: Request, measure_id: str) -> Response:
+    with page_session(request) as (db, user):
+        figures = dashboard.for_measure(db, user, measure_id)
+        return render(request, "dashboard.html", {"user": user, "call_id": None, "f": figures, "charts": charts.for_figures(figures)})
 
 
 # ---------------------------------------------------------------- applying
@@ -369,3 +354,28 @@ async def invitation_operation(request: Request, invitation_id: int, operation: 
         return None
 
     return await act(request, "/admin", "已确认享受，申请已提交" if operation == "confirm" else "已放弃", action)
+
+
+# the generic call operations come last: FastAPI matches routes in order, and /calls/{id}/apply is more specific
+@router.post("/calls/{call_id}/{operation}")
+async def call_operation(request: Request, call_id: int, operation: str) -> Response:
+    operations: dict[str, tuple[str, Callable[[Session, User, FormData], Any]]] = {
+        "publish": ("已发布", lambda db, user, form: service.publish_call(db, user, call_id)),
+        "rank": ("已排序，生成拟补助名单", lambda db, user, form: service.rank_call(db, user, call_id)),
+        "publicity": ("已登记公示", lambda db, user, form: service.start_publicity(db, user, call_id, _day(form, "starts_on", "公示开始日期"))),
+        "approve": ("已批复立项", lambda db, user, form: service.approve_call(db, user, call_id)),
+        "pay": ("已生成拨付批次", lambda db, user, form: service.pay_call(db, user, call_id, _text(form, "reference", "资金计划文号", limit=200))),
+        "push-list": ("推送名单已导入，符合条件的企业已收到通知", lambda db, user, form: _push_list(db, user, call_id, form)),
+    }
+    if operation not in operations:
+        return render(request, "message.html", {"title": "找不到该页面", "message": "找不到该操作", "user": None}, 404)
+    done, action = operations[operation]
+    return await act(request, f"/admin/calls/{call_id}", done, action)
+
+
+def _push_list(db: Session, user: User, call_id: int, form: FormData) -> None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Invalid("file", "请选择推送名单文件")
+    rows = pushlist.parse(upload.filename or "", upload.file.read())
+    service.load_push_list(db, user, call_id, rows)
