@@ -19,7 +19,7 @@ from huiqi.admin import uploads
 from huiqi.admin.errors import AdminError
 from huiqi.admin.db import transaction
 from huiqi.web.app import app
-from test_admin_support import PASSWORD, PDF, RD_CALL, TODAY, Api, admin_url, apply, forget_library_connections, seed_people, sqlite_admin  # noqa: F401  (fixtures)
+from test_admin_support import PASSWORD, PDF, RD_CALL, TODAY, Api, admin_url, apply, seed_people, sqlite_admin  # noqa: F401  (fixtures)
 
 ROLES = ["ent_a", "ent_b", "ent_c", "jinnan", "binhai", "city", "finance", "auditor"]
 
@@ -259,7 +259,6 @@ def fuzz_world(tmp_path_factory):
         apply(Api(client, "ent_a"), call["id"], "a")
         tokens = {role: Api(client, role).headers for role in ("city", "ent_a")}
     yield tokens
-    forget_library_connections()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)

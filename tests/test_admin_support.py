@@ -20,8 +20,6 @@ from sqlalchemy.pool import NullPool
 from huiqi.admin import auth
 from huiqi.admin.db import transaction
 from huiqi.admin.migrate import upgrade
-from huiqi.search import service as search_service
-from huiqi.storage import db as storage_db
 
 POSTGRES_URL = os.environ.get("HUIQI_TEST_POSTGRES_URL")
 PASSWORD = "correct-horse-battery"
@@ -52,21 +50,12 @@ def fresh_database(backend: str, tmp_path) -> str:
     return url
 
 
-def forget_library_connections() -> None:
-    """The library's engine and search index are cached per process, keyed by the URL argument (None when
-    it comes from HUIQI_DATABASE_URL): the web app's start-up would pin them to an admin-only database
-    and break the library tests that run later. Forget them when an admin test is done."""
-    storage_db.engine.cache_clear()
-    search_service.get_index.cache_clear()
-
-
 @pytest.fixture(params=BACKENDS)
 def admin_url(request, tmp_path, monkeypatch):
     url = fresh_database(request.param, tmp_path)
     monkeypatch.setenv("HUIQI_DATABASE_URL", url)
     monkeypatch.setenv("HUIQI_UPLOADS", str(tmp_path / "uploads"))
-    yield url
-    forget_library_connections()
+    return url
 
 
 @pytest.fixture()
@@ -74,8 +63,7 @@ def sqlite_admin(tmp_path, monkeypatch):
     url = fresh_database("sqlite", tmp_path)
     monkeypatch.setenv("HUIQI_DATABASE_URL", url)
     monkeypatch.setenv("HUIQI_UPLOADS", str(tmp_path / "uploads"))
-    yield url
-    forget_library_connections()
+    return url
 
 
 # ---------------------------------------------------------------- people and profiles

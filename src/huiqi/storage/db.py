@@ -14,9 +14,13 @@ class DatabaseMissing(RuntimeError):
     """The library has not been built in this database yet."""
 
 
-@cache
 def engine(url: str | None = None) -> Engine:
-    url = url or config.database_url()
+    """The engine for a URL (default: the configured one, read at each call), one per URL per process."""
+    return _engine(url or config.database_url())
+
+
+@cache
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
