@@ -20,23 +20,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import yaml
 
+from huiqi.web.local_server import running_server
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def lua_rotation(requests: list[str]) -> str:
@@ -135,33 +129,16 @@ def main() -> None:
     env = {**os.environ, "HUIQI_HOME": home}
     env.pop("HUIQI_DATABASE_URL", None)
     subprocess.run([sys.executable, "-m", "huiqi", "init"], env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "huiqi.web.app:app", "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        # warm every worker: the first request of a process loads the index and the pack
-        run_wrk(base, lua_rotation(search_requests()[:5] + match_requests()), 4, 3)
-        results = {
-            "locust": run_locust(base, args.clients, args.duration),
-            "wrk_search": run_wrk(base, lua_rotation(search_requests()), args.clients, args.duration // 2),
-            "wrk_match": run_wrk(base, lua_rotation(match_requests()), args.clients, args.duration // 2),
-        }
+        with running_server(env, workers=args.workers) as base:
+            # warm every worker: the first request of a process loads the index and the pack
+            run_wrk(base, lua_rotation(search_requests()[:5] + match_requests()), 4, 3)
+            results = {
+                "locust": run_locust(base, args.clients, args.duration),
+                "wrk_search": run_wrk(base, lua_rotation(search_requests()), args.clients, args.duration // 2),
+                "wrk_match": run_wrk(base, lua_rotation(match_requests()), args.clients, args.duration // 2),
+            }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
         shutil.rmtree(home, ignore_errors=True)
     results["settings"] = {"clients": args.clients, "duration_s": args.duration, "workers": args.workers, "cores": os.cpu_count()}
     if args.json:

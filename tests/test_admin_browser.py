@@ -10,10 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from huiqi.admin.forms import form_values
+from huiqi.web.local_server import running_server
 from test_admin_support import PASSWORD, PDF, TODAY, fresh_database, rd_profile, seed_people
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,12 +33,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("admin-browser")
@@ -55,24 +46,10 @@ def server(tmp_path_factory):
             os.environ.pop("HUIQI_DATABASE_URL")
         else:
             os.environ["HUIQI_DATABASE_URL"] = saved
-    port = _free_port()
     env = {**os.environ, "HUIQI_DATABASE_URL": url, "HUIQI_HOME": str(folder), "HUIQI_UPLOADS": str(folder / "uploads")}
     log = folder / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "huiqi.web.app:app", "--port", str(port), "--log-level", "info"], env=env, stdout=out, stderr=out)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            raise RuntimeError("server did not start")
-        yield f"http://127.0.0.1:{port}", log
-        proc.terminate()
-        proc.wait(timeout=10)
+    with log.open("w") as out, running_server(env, log_level="info", output=out) as base:
+        yield base, log
 
 
 @pytest.fixture(scope="module")
