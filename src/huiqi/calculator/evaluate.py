@@ -167,9 +167,15 @@ class Evaluator:
 
     def _unknown_atoms(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[lang.Node]:
         """The atoms of an unknown tree that can still change the answer: unknown ones under unknown groups."""
+        return self._value_and_unknown(cond, env, as_of)[1]
+
+    def _value_and_unknown(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> tuple[bool | None, list[lang.Node]]:
         if cond.op == "when":
-            return [cond.node]  # type: ignore[list-item]
-        return [node for part in cond.parts if self._value(part, env, as_of) is None for node in self._unknown_atoms(part, env, as_of)]
+            value = lang.evaluate(cond.node, env, as_of)  # type: ignore[arg-type]
+            return (None, [cond.node]) if value is None else (bool(value), [])  # type: ignore[list-item]
+        parts = [self._value_and_unknown(part, env, as_of) for part in cond.parts]
+        value = (lang.kleene_and if cond.op == "all" else lang.kleene_or)(v for v, _ in parts)
+        return value, ([node for v, nodes in parts if v is None for node in nodes] if value is None else [])
 
     def _condition_steps(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> list[Step]:
         value = self._value(cond, env, as_of)
@@ -219,7 +225,7 @@ class Evaluator:
 
         if spec.fixed is not None:
             out.exact = spec.fixed
-            out.steps.append(Step("amount", "定额", spec.fixed, format_yuan(spec.fixed)))
+            out.steps.append(Step("amount", "定额", spec.fixed, partial(format_yuan, spec.fixed)))
         elif spec.formula is not None:
             out.exact = value("formula")
             exact = out.exact
@@ -227,17 +233,21 @@ class Evaluator:
         elif spec.base is not None:
             base, rate = value("base"), value("rate")
             out.exact = base * rate if base is not None and rate is not None else None
-            out.steps.append(Step("amount", "按比例计算", out.exact, f"{format_yuan(base)} × {format_rate(rate)} = {format_yuan(out.exact)}"))
+            exact = out.exact
+            out.steps.append(Step("amount", "按比例计算", exact, lambda: f"{format_yuan(base)} × {format_rate(rate)} = {format_yuan(exact)}"))
         elif spec.per_unit is not None:
             count = value("count")
             out.exact = spec.per_unit * count if count is not None else None
-            out.steps.append(Step("amount", "按标准计算", out.exact, f"{format_yuan(spec.per_unit)} × {format_number(count)} = {format_yuan(out.exact)}"))
+            exact = out.exact
+            out.steps.append(Step("amount", "按标准计算", exact, lambda: f"{format_yuan(spec.per_unit)} × {format_number(count)} = {format_yuan(exact)}"))
         elif spec.range is not None:
             out.low, out.high = spec.range
-            out.steps.append(Step("amount", "金额区间", None, f"{format_yuan(out.low)} 至 {format_yuan(out.high)}"))
+            low, high = spec.range
+            out.steps.append(Step("amount", "金额区间", None, lambda: f"{format_yuan(low)} 至 {format_yuan(high)}"))
         elif spec.up_to is not None:
             out.low, out.high = 0.0, value("up_to")
-            out.steps.append(Step("amount", "最高额度", out.high, f"最高 {format_yuan(out.high)}，具体金额由主管部门确定"))
+            high = out.high
+            out.steps.append(Step("amount", "最高额度", high, lambda: f"最高 {format_yuan(high)}，具体金额由主管部门确定"))
         else:
             self._tiers(amount, env, as_of, lets, labels, out)
         self._bound(amount, env, as_of, out, value)
@@ -288,7 +298,7 @@ class Evaluator:
                 if current is not None:
                     setattr(out, attr, pick(current, bound))
             shown = out.exact if out.exact is not None else out.high
-            out.steps.append(Step("amount", f"{word}限额", bound, f"{word} {format_yuan(bound)}，结果 {format_yuan(shown)}"))
+            out.steps.append(Step("amount", f"{word}限额", bound, partial(_bound_text, word, bound, shown)))
 
     # ------------------------------------------------------------ facts: missing and shown
 
@@ -345,6 +355,10 @@ def _unknown_columns(node: lang.Node, env: dict[str, Any], as_of: date, lets: di
 
 
 # ---------------------------------------------------------------- formatting (Chinese, for people)
+
+
+def _bound_text(word: str, bound: float, shown: float | None) -> str:
+    return f"{word} {format_yuan(bound)}，结果 {format_yuan(shown)}"
 
 
 def _fen(value: float | None) -> float | None:

@@ -100,9 +100,12 @@ class Pack:
     measures: dict[str, CompiledMeasure]
     groups: dict[str, Group]
     files: dict[str, PackFile]
+    _by_subject: dict[str, list[CompiledMeasure]] = field(default_factory=dict, repr=False)
 
     def for_subject(self, subject: str) -> list[CompiledMeasure]:
-        return [m for m in self.measures.values() if m.spec.beneficiary == subject]
+        if subject not in self._by_subject:
+            self._by_subject[subject] = [m for m in self.measures.values() if m.spec.beneficiary == subject]
+        return self._by_subject[subject]
 
 
 # ---------------------------------------------------------------- loading
