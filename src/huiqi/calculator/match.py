@@ -82,7 +82,8 @@ def apply_limits(pack: Pack, report: MatchReport) -> None:
 # ---------------------------------------------------------------- JSON contract
 
 
-def result_json(result: MeasureResult, evaluator: Evaluator) -> dict[str, Any]:
+def result_json(result: MeasureResult, evaluator: Evaluator, *, detail: bool = True) -> dict[str, Any]:
+    """One result in the JSON contract; without `detail` the trace and the full source list are left out."""
     spec = result.measure.spec
     first = result.measure.citations[0]
     amount = result.amount
@@ -101,11 +102,11 @@ def result_json(result: MeasureResult, evaluator: Evaluator) -> dict[str, Any]:
         "benefit": spec.benefit or spec.summary,
         "counted": result.counted,
         "source": first.as_dict(),
-        "sources": [c.as_dict() for c in result.measure.citations],
+        **({"sources": [c.as_dict() for c in result.measure.citations]} if detail else {}),
         "department": spec.department,
         "window": spec.window,
         "contact": spec.contact,
-        "trace": [step.as_dict() for step in result.trace],
+        **({"trace": [step.as_dict() for step in result.trace]} if detail else {}),
         "missing": result.missing,
         "missing_labels": [evaluator.column_label(c) for c in result.missing],
         "near_misses": result.near_misses,
@@ -113,13 +114,13 @@ def result_json(result: MeasureResult, evaluator: Evaluator) -> dict[str, Any]:
     }
 
 
-def report_json(report: MatchReport, pack: Pack) -> dict[str, Any]:
+def report_json(report: MatchReport, pack: Pack, *, detail: bool = True) -> dict[str, Any]:
     evaluator = Evaluator(pack.registry)
     return {
         "as_of": report.as_of.isoformat(),
         "subject": report.profile.subject,
         "name": report.profile.name,
-        "results": [result_json(r, evaluator) for r in report.results],
+        "results": [result_json(r, evaluator, detail=detail) for r in report.results],
         "total_yuan": report.total,
         "total_max_yuan": report.total_max,
         "adjustments": [{"group_id": a.group_id, "label": a.label, "reduction_yuan": a.reduction, "detail": a.detail} for a in report.adjustments],

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from huiqi.calculator.evaluate import Evaluator
@@ -52,8 +53,6 @@ class MatchDetailRequest(MatchRequest):
     )
 
 
-SUMMARY_OMITS = ("trace", "sources")
-
 
 def _today(as_of: date | None) -> date:
     return as_of or date.today()
@@ -67,9 +66,9 @@ def _validated(profile: dict[str, Any]):
         raise ProfileError422(exc.problems) from None
 
 
-def run_match(request: MatchRequest) -> dict[str, Any]:
+def run_match(request: MatchRequest, *, detail: bool = True) -> dict[str, Any]:
     pack, profile = _validated(request.profile)
-    data = report_json(match(pack, profile, _today(request.as_of)), pack)
+    data = report_json(match(pack, profile, _today(request.as_of)), pack, detail=detail)
     data["next_questions"] = next_questions(data, pack.registry)
     return data
 
@@ -77,7 +76,7 @@ def run_match(request: MatchRequest) -> dict[str, Any]:
 # ---------------------------------------------------------------- library
 
 
-@router.get("/search", summary="中文检索政策条款")
+@router.get("/search", summary="中文检索政策条款", response_class=JSONResponse)
 def search(
     q: Annotated[str, Query(min_length=1, max_length=200, description="问题或关键词，例如：买机器人有补贴吗")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -86,10 +85,10 @@ def search(
     department: Annotated[str | None, Query(max_length=60)] = None,
     beneficiary: Beneficiary | None = None,
     status: DocStatus | None = None,
-) -> list[dict[str, Any]]:
+) -> JSONResponse:
     if not q.strip():
         raise HTTPException(422, detail=[{"loc": ["query", "q"], "msg": "查询内容不能为空", "type": "value_error"}])
-    return get_index().search(q, limit=limit, as_of=_today(as_of), doc=doc, department=department, beneficiary=beneficiary, status=status)
+    return JSONResponse(get_index().search(q, limit=limit, as_of=_today(as_of), doc=doc, department=department, beneficiary=beneficiary, status=status))
 
 
 @router.get("/documents", summary="全部文件（含汇编与依据文件引用）")
@@ -135,14 +134,10 @@ def profile_schema() -> dict[str, Any]:
     return load_pack().registry.json_schema()
 
 
-@router.post("/match", summary="计算一个主体可享受的措施、金额与依据")
-def match_endpoint(request: MatchDetailRequest) -> dict[str, Any]:
-    data = run_match(request)
-    if request.detail == "summary":
-        for result in data["results"]:
-            for key in SUMMARY_OMITS:
-                result.pop(key)
-    return data
+@router.post("/match", summary="计算一个主体可享受的措施、金额与依据", response_class=JSONResponse)
+def match_endpoint(request: MatchDetailRequest) -> JSONResponse:
+    data = run_match(request, detail=request.detail == "full")
+    return JSONResponse(data)  # already plain JSON data: skip re-validating hundreds of results
 
 
 @router.post("/explain", summary="解释一项措施的判断与计算过程")
