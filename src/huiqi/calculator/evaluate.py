@@ -158,12 +158,9 @@ class Evaluator:
     # ------------------------------------------------------------ conditions
 
     def _value(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> bool | None:
-        """The three-valued value of a condition tree (short-circuits like the text: one false 全部 fails)."""
-        if cond.op == "when":
-            value = lang.evaluate(cond.node, env, as_of)  # type: ignore[arg-type]
-            return None if value is None else bool(value)
-        values = (self._value(part, env, as_of) for part in cond.parts)
-        return lang.kleene_and(values) if cond.op == "all" else lang.kleene_or(values)
+        """The three-valued value of a condition tree, evaluated as one compiled expression."""
+        value = lang.evaluate(cond.expr, env, as_of)
+        return None if value is None else bool(value)
 
     def _unknown_atoms(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[lang.Node]:
         """The atoms of an unknown tree that can still change the answer: unknown ones under unknown groups."""

@@ -44,6 +44,7 @@ class CompiledCondition:
     node: lang.Node | None
     parts: tuple[CompiledCondition, ...]
     gap: tuple[str, lang.Node] | None
+    expr: lang.Node  # the whole tree as one expression (all → and, any → or), evaluated in one call
 
 
 @dataclass(frozen=True)
@@ -231,10 +232,11 @@ def _compile_condition(cond: Condition, known: set[str], registry: FactRegistry,
     if cond.when is not None:
         node = lang.parse(cond.when)
         _check_facts(node, known, registry, where)
-        return CompiledCondition(cond.label, "when", node, (), gap)
+        return CompiledCondition(cond.label, "when", node, (), gap, node)
     op = "all" if cond.all is not None else "any"
     parts = tuple(_compile_condition(c, known, registry, where) for c in (cond.all if cond.all is not None else cond.any) or [])
-    return CompiledCondition(cond.label, op, None, parts, gap)
+    expr = lang.BoolOp("and" if op == "all" else "or", tuple(part.expr for part in parts))
+    return CompiledCondition(cond.label, op, None, parts, gap, expr)
 
 
 _AMOUNT_EXPRESSIONS = ("formula", "base", "rate", "count", "cap", "floor", "up_to")
