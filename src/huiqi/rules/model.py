@@ -9,9 +9,9 @@ The expressions inside are parsed by `huiqi.rules.lang` when the pack loads.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from huiqi.rules import lang
 
@@ -30,6 +30,12 @@ PER_WORDS: dict[str, str] = {
 }
 
 
+def _parses(value: Any) -> Any:
+    """A field holding an expression must parse in the rule language (the error says why not)."""
+    lang.parse(value)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,13 +52,7 @@ class Expr(Strict):
     """A named intermediate value or a test, with its Chinese label for explanations."""
 
     label: str
-    expr: str | float | int | bool
-
-    @field_validator("expr")
-    @classmethod
-    def _parses(cls, value: Any) -> Any:
-        lang.parse(value)
-        return value
+    expr: Annotated[str | float | int | bool, AfterValidator(_parses)]
 
 
 class Condition(Strict):
@@ -78,14 +78,8 @@ class Tier(Strict):
     """One row of a tiered amount: applies when `when` holds; the first matching tier is used."""
 
     label: str
-    when: str | bool
+    when: Annotated[str | bool, AfterValidator(_parses)]
     amount: Amount
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, value: Any) -> Any:
-        lang.parse(value)
-        return value
 
 
 class Amount(Strict):
