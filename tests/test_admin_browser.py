@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, SHOTS, require_chromium
 from openpyxl import load_workbook
 
 from huiqi.admin.forms import form_values
 from huiqi.web.local_server import running_server
 from test_admin_support import PASSWORD, PDF, TODAY, fresh_database, rd_profile, seed_people
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
-
-if CHROMIUM is None:
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
-    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
@@ -56,7 +50,7 @@ def server(tmp_path_factory):
 def browser():
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

@@ -1,0 +1,22 @@
+"""What both browser test modules need: Debian's Chromium (required under CI) and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+# headless as root on a closed network: without these Chromium reaches for Google's hosts at every start
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def require_chromium() -> None:
+    """Skip the calling module without Chromium, except under CI, where its absence is an error."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
