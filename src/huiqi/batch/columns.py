@@ -470,7 +470,7 @@ def _compare(op: str, left_node: lang.Node, right_node: lang.Node, scope: Scope)
     right = compile_node(right_node, scope)
     a, b = left.expr, right.expr
     if left.kind in (INT, FLOAT) and right.kind in (INT, FLOAT):
-        # `lang._compare`: numbers are compared as the text means them, rounded to 9 decimals
+        # `lang._compile_compare`: numbers are compared as the text means them, rounded to 9 decimals
         a = ops.round(a, lang.COMPARE_DECIMALS) if left.kind == FLOAT else a
         b = ops.round(b, lang.COMPARE_DECIMALS) if right.kind == FLOAT else b
     result = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()

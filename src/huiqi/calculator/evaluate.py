@@ -59,7 +59,7 @@ class AmountOutcome:
     unknown: list[lang.Node] = field(default_factory=list)  # expressions that could not be computed
 
 
-@dataclass
+@dataclass(slots=True)
 class MeasureResult:
     measure: CompiledMeasure
     status: str
@@ -102,36 +102,42 @@ class Evaluator:
         if validity_status is not None:  # out of force on that date: nothing to compute or to ask for
             steps = [Step("validity", validity_note)]
             return MeasureResult(measure, validity_status, None, lambda: steps, [], notes=[validity_note])
-        env: dict[str, Any] = dict(profile.facts) if measure.lets else profile.facts  # read-only unless lets are added
+        program = _program(measure, as_of.year)
+        env: dict[str, Any] = profile.facts
         lets: dict[str, lang.Node] = {}
-        for name, _, node in measure.lets:
-            env[name] = lang.evaluate(node, env, as_of)
-            lets[name] = node
-        labels = ChainMap({name: label for name, label, _ in measure.lets}, self.registry.labels)
+        labels: Mapping[str, str] = self.registry.labels
+        if measure.lets:
+            env = dict(env)  # intermediate values are added to a copy: the profile's facts stay as given
+            for (name, _, node), value_of in zip(measure.lets, program.lets):
+                env[name] = value_of(env, as_of)
+                lets[name] = node
+            labels = ChainMap({name: label for name, label, _ in measure.lets}, labels)
 
-        verdict = self._value(measure.conditions, env, as_of)
-        unknown_atoms = self._unknown_atoms(measure.conditions, env, as_of) if verdict is None else []
-        status = {True: ELIGIBLE, False: INELIGIBLE, None: UNKNOWN}[verdict]
+        verdict, unknown_nodes = program.judge(env, as_of)
+        status = ELIGIBLE if verdict else (UNKNOWN if verdict is None else INELIGIBLE)
         notes: list[str] = []
-        amended = measure.spec.amends.measure if measure.spec.amends else None
-        already = measure.id in profile.received or amended in profile.received  # an amendment is the same benefit
-        if measure.spec.once_per_subject and already and status != INELIGIBLE:
+        if measure.spec.once_per_subject and status != INELIGIBLE and self._received(measure, profile):
             status = INELIGIBLE
             notes.append("已享受过该措施（同一主体只能享受一次）")
 
         amount = None
-        unknown_nodes = list(unknown_atoms)
-        if measure.amount is not None and status in (ELIGIBLE, UNKNOWN):
+        if measure.amount is not None and status != INELIGIBLE:
             amount = self._amount(measure.amount, env, as_of, lets, labels)
             unknown_nodes.extend(amount.unknown)
-        missing = self._missing(unknown_nodes, env, as_of, lets)
+        missing = self._missing(unknown_nodes, env, as_of, lets) if unknown_nodes else []
 
         near = self._near_misses(measure.conditions, env, as_of) if status == INELIGIBLE and not notes else []
-        if self._validity_unstated(measure) and status != INELIGIBLE:
+        if status != INELIGIBLE and measure.valid_from is None and measure.valid_until is None:
             notes.append(VALIDITY_UNSTATED)
         values = {name: env[name] for name in lets}
         explain = partial(self._explain, measure, env, as_of, labels, amount)
         return MeasureResult(measure, status, amount, explain, missing, near, notes, values=values)
+
+    @staticmethod
+    def _received(measure: CompiledMeasure, profile: Profile) -> bool:
+        """Already received: this measure, or the one it amends (an amendment is the same benefit)."""
+        amended = measure.spec.amends.measure if measure.spec.amends else None
+        return measure.id in profile.received or amended in profile.received
 
     def _explain(self, measure: CompiledMeasure, env: dict[str, Any], as_of: date, labels: Mapping[str, str], amount: AmountOutcome | None) -> list[Step]:
         """The trace: each intermediate value, each condition with its value and facts, each arithmetic step."""
@@ -151,28 +157,12 @@ class Evaluator:
             return EXPIRED, f"自 {measure.superseded_from.isoformat()} 起已被措施 {measure.superseded_by} 调整，按新规定执行"
         return None, ""
 
-    @staticmethod
-    def _validity_unstated(measure: CompiledMeasure) -> bool:
-        return measure.valid_from is None and measure.valid_until is None
-
     # ------------------------------------------------------------ conditions
 
     def _value(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> bool | None:
         """The three-valued value of a condition tree, evaluated as one compiled expression."""
         value = lang.evaluate(cond.expr, env, as_of)
         return None if value is None else bool(value)
-
-    def _unknown_atoms(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> list[lang.Node]:
-        """The atoms of an unknown tree that can still change the answer: unknown ones under unknown groups."""
-        return self._value_and_unknown(cond, env, as_of)[1]
-
-    def _value_and_unknown(self, cond: CompiledCondition, env: dict[str, Any], as_of: date) -> tuple[bool | None, list[lang.Node]]:
-        if cond.op == "when":
-            value = lang.evaluate(cond.node, env, as_of)  # type: ignore[arg-type]
-            return (None, [cond.node]) if value is None else (bool(value), [])  # type: ignore[list-item]
-        parts = [self._value_and_unknown(part, env, as_of) for part in cond.parts]
-        value = (lang.kleene_and if cond.op == "all" else lang.kleene_or)(v for v, _ in parts)
-        return value, ([node for v, nodes in parts if v is None for node in nodes] if value is None else [])
 
     def _condition_steps(self, cond: CompiledCondition, env: dict[str, Any], as_of: date, labels: Mapping[str, str]) -> list[Step]:
         value = self._value(cond, env, as_of)
@@ -302,7 +292,7 @@ class Evaluator:
     def _missing(self, nodes: list[lang.Node], env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> list[str]:
         missing: list[str] = []
         for node in nodes:
-            for column in _unknown_columns(node, env, as_of, lets):
+            for column in _unknown_columns(node, env, as_of.year, lets):
                 if column not in missing:
                     missing.append(column)
         return missing
@@ -329,6 +319,58 @@ class Evaluator:
         return column
 
 
+Judge = Callable[[Mapping[str, Any], date], tuple[bool | None, list[lang.Node]]]
+
+
+@dataclass(frozen=True)
+class _Program:
+    """A measure's closures for one evaluation year, fetched once per evaluation instead of once per node."""
+
+    lets: tuple[lang.Compiled, ...]
+    judge: Judge  # the conditions' three-valued verdict and, when unknown, the atoms that could settle it
+
+
+_PROGRAMS: dict[tuple[str, int], tuple[CompiledMeasure, _Program]] = {}
+
+
+def _program(measure: CompiledMeasure, year: int) -> _Program:
+    hit = _PROGRAMS.get((measure.id, year))
+    if hit is None or hit[0] is not measure:  # a reloaded pack brings new measures under the same ids
+        program = _Program(tuple(lang.compiled(node, year) for _, _, node in measure.lets), _judge(measure.conditions, year))
+        hit = _PROGRAMS[(measure.id, year)] = (measure, program)
+    return hit[1]
+
+
+def _judge(cond: CompiledCondition, year: int) -> Judge:
+    """The condition tree in one pass with Kleene logic: (value, unknown atoms under unknown groups).
+
+    A false part settles `all` (a true one settles `any`) at once, and nothing is asked for: no fact
+    could change that answer.
+    """
+    if cond.op == "when":
+        value_of, atoms = lang.compiled(cond.node, year), [cond.node]  # type: ignore[arg-type, list-item]
+
+        def atom(env: Mapping[str, Any], as_of: date) -> tuple[bool | None, list[lang.Node]]:
+            value = value_of(env, as_of)
+            return (None, list(atoms)) if value is None else (bool(value), [])
+
+        return atom
+    parts = tuple(_judge(part, year) for part in cond.parts)
+    settles = cond.op == "any"  # the part value that decides the group on its own
+
+    def group(env: Mapping[str, Any], as_of: date) -> tuple[bool | None, list[lang.Node]]:
+        unknown: list[lang.Node] | None = None
+        for part in parts:
+            value, atoms = part(env, as_of)
+            if value is None:
+                unknown = atoms if unknown is None else unknown + atoms
+            elif value is settles:
+                return settles, []
+        return (None, unknown) if unknown is not None else (not settles, [])
+
+    return group
+
+
 def _leaves(cond: CompiledCondition) -> list[CompiledCondition]:
     if cond.op == "when":
         return [cond]
@@ -337,17 +379,15 @@ def _leaves(cond: CompiledCondition) -> list[CompiledCondition]:
     return [leaf for part in cond.parts for leaf in _leaves(part)]
 
 
-def _unknown_columns(node: lang.Node, env: dict[str, Any], as_of: date, lets: dict[str, lang.Node]) -> list[str]:
+def _unknown_columns(node: lang.Node, env: dict[str, Any], year: int, lets: dict[str, lang.Node]) -> list[str]:
     """Flat fact names under an unknown expression whose values are missing (following intermediate values)."""
     columns: list[str] = []
-    for fact in lang.facts_in(node):
-        if fact.name in lets:
-            if env.get(fact.name) is None:
-                columns.extend(_unknown_columns(lets[fact.name], env, as_of, lets))
-            continue
-        column = fact.column(as_of.year)
+    for column in lang.columns(node, year):
         if env.get(column) is None:
-            columns.append(column)
+            if column in lets:
+                columns.extend(_unknown_columns(lets[column], env, year, lets))
+            else:
+                columns.append(column)
     return columns
 
 
@@ -362,7 +402,13 @@ def _fen(value: float | None) -> float | None:
     """Money is paid in fen: amounts are rounded to 0.01 yuan (half up, as a payment would be)."""
     if value is None:
         return None
-    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    value = float(value)
+    if value.is_integer():  # most amounts are whole yuan: nothing to round
+        return value
+    return float(Decimal(str(value)).quantize(_FEN, rounding=ROUND_HALF_UP))
+
+
+_FEN = Decimal("0.01")
 
 
 def format_yuan(value: Any) -> str:

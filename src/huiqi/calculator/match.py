@@ -55,7 +55,7 @@ def match(pack: Pack, profile: Profile, as_of: date, measure_ids: list[str] | No
     results = [evaluator.evaluate(m, profile, as_of) for m in measures]
     report = MatchReport(as_of, profile, results)
     apply_limits(pack, report)
-    report.results.sort(key=lambda r: (STATUS_ORDER[r.status], -r.best_amount(), r.id))
+    report.results.sort(key=lambda r: (STATUS_ORDER[r.status], -r.best_amount(), r.measure.id))
     return report
 
 

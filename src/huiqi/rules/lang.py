@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -254,15 +255,17 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-_FACTS: dict[int, tuple[Node, list[Fact]]] = {}
+_KEPT: dict[int, Node] = {}  # every node with cached work stays alive, so no other node can ever get its id
+_FACTS: dict[int, list[Fact]] = {}
 
 
 def facts_in(node: Node) -> list[Fact]:
     """Fact references in the expression, in order of first appearance, without repeats (cached per node)."""
-    hit = _FACTS.get(id(node))
-    if hit is None or hit[0] is not node:
-        hit = _FACTS[id(node)] = (node, _collect_facts(node))
-    return hit[1]
+    found = _FACTS.get(id(node))
+    if found is None:
+        _KEPT[id(node)] = node
+        found = _FACTS[id(node)] = _collect_facts(node)
+    return found
 
 
 def _collect_facts(node: Node) -> list[Fact]:
@@ -286,23 +289,41 @@ Env = Mapping[str, Any]  # flat fact name -> value (absent or None = unknown)
 
 def evaluate(node: Node, env: Env, as_of: date) -> Value:
     """Evaluate with three-valued semantics; None means unknown."""
-    return compiled(node, as_of.year)(env, as_of)
+    f = _COMPILED.get((id(node), as_of.year))
+    if f is None:
+        f = compiled(node, as_of.year)
+    return f(env, as_of)
 
 
 Compiled = Callable[[Env, date], Value]
-_COMPILED: dict[tuple[int, int], tuple[Node, Compiled]] = {}
+_COMPILED: dict[tuple[int, int], Compiled] = {}
 
 
 def compiled(node: Node, year: int) -> Compiled:
     """The node as a Python closure for evaluations in `year` (year-relative facts resolved once), cached."""
     key = (id(node), year)
-    hit = _COMPILED.get(key)
-    if hit is None or hit[0] is not node:  # the node is kept in the entry, so its id cannot be reused
-        hit = _COMPILED[key] = (node, _compile(node, year))
-    return hit[1]
+    f = _COMPILED.get(key)
+    if f is None:
+        _KEPT[id(node)] = node
+        f = _COMPILED[key] = _compile(node, year)
+    return f
+
+
+def columns(node: Node, year: int) -> tuple[str, ...]:
+    """The flat fact names the expression reads in `year` (revenue[-1] in 2026 -> revenue_2025), cached."""
+    key = (id(node), year)
+    found = _COLUMNS.get(key)
+    if found is None:
+        _KEPT[id(node)] = node
+        found = _COLUMNS[key] = tuple(fact.column(year) for fact in facts_in(node))
+    return found
+
+
+_COLUMNS: dict[tuple[int, int], tuple[str, ...]] = {}
 
 
 def _compile(node: Node, year: int) -> Compiled:
+    """Closures specialised by shape: the operator is resolved here, once, not on every evaluation."""
     match node:
         case Const(value=value):
             return lambda env, as_of: value
@@ -312,18 +333,14 @@ def _compile(node: Node, year: int) -> Compiled:
         case AsOf():
             return lambda env, as_of: as_of
         case Arith(op=op, left=left, right=right):
-            lf, rf = _compile(left, year), _compile(right, year)
-            return lambda env, as_of: _arith(op, lf(env, as_of), rf(env, as_of))
+            return _compile_arith(op, _compile(left, year), _compile(right, year))
         case Neg(operand=operand):
             f = _compile(operand, year)
             return lambda env, as_of: _negate(f(env, as_of))
         case Compare(op=op, left=left, right=right):
-            lf, rf = _compile(left, year), _compile(right, year)
-            return lambda env, as_of: _compare(op, lf(env, as_of), rf(env, as_of))
+            return _compile_compare(op, left, right, year)
         case BoolOp(op=op, operands=operands):
-            fs = [_compile(o, year) for o in operands]
-            combine = kleene_and if op == "and" else kleene_or
-            return lambda env, as_of: combine(f(env, as_of) for f in fs)
+            return _compile_boolop(op, tuple(_compile(o, year) for o in operands))
         case Not(operand=operand):
             f = _compile(operand, year)
             return lambda env, as_of: _invert(f(env, as_of))
@@ -336,6 +353,111 @@ def _compile(node: Node, year: int) -> Compiled:
     raise TypeError(f"unknown node {node!r}")
 
 
+def _compile_arith(op: str, lf: Compiled, rf: Compiled) -> Compiled:
+    if op == "+":
+        combine = _add
+    elif op == "-":
+        combine = _subtract
+    elif op == "*":
+        combine = _multiply
+    else:
+        combine = _divide
+
+    def arith(env: Env, as_of: date) -> Value:
+        left = lf(env, as_of)
+        if left is None:
+            return None
+        right = rf(env, as_of)
+        return None if right is None else combine(left, right)
+
+    return arith
+
+
+def _add(left: Any, right: Any) -> Any:
+    return left + right
+
+
+def _subtract(left: Any, right: Any) -> Any:
+    if isinstance(left, date) and isinstance(right, date):
+        return (left - right).days
+    return left - right
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    return left * right
+
+
+def _divide(left: Any, right: Any) -> Any:
+    return None if right == 0 else left / right
+
+
+def _compile_compare(op: str, left: Node, right: Node, year: int) -> Compiled:
+    if op in ("in", "notin"):
+        lf, rf = _compile(left, year), _compile(right, year)
+        wanted = op == "in"
+
+        def membership(env: Env, as_of: date) -> bool | None:
+            value, options = lf(env, as_of), rf(env, as_of)
+            return None if value is None or options is None else (value in options) is wanted
+
+        return membership
+    test = _COMPARATORS[op]
+    if isinstance(left, Fact) and isinstance(right, Const) and _is_number(right.value):
+        # the commonest shape, `revenue[-1] >= 20000000`: one dictionary read and one comparison
+        column, bound = left.column(year), round(right.value, COMPARE_DECIMALS)
+
+        def fact_against_number(env: Env, as_of: date) -> bool | None:
+            value = env.get(column)
+            if value is None:
+                return None
+            return test(round(value, COMPARE_DECIMALS), bound) if _is_number(value) else test(value, bound)
+
+        return fact_against_number
+    lf, rf = _compile(left, year), _compile(right, year)
+
+    def compare(env: Env, as_of: date) -> bool | None:
+        lv = lf(env, as_of)
+        if lv is None:
+            return None
+        rv = rf(env, as_of)
+        if rv is None:
+            return None
+        if _is_number(lv) and _is_number(rv):
+            # 15% growth computed as (115 - 100) / 100 is 0.1499999…: compare as the text means, to 9 decimals
+            return test(round(lv, COMPARE_DECIMALS), round(rv, COMPARE_DECIMALS))
+        return test(lv, rv)
+
+    return compare
+
+
+def _compile_boolop(op: str, fs: tuple[Compiled, ...]) -> Compiled:
+    if op == "and":
+
+        def conjunction(env: Env, as_of: date) -> bool | None:
+            unknown = False
+            for f in fs:
+                value = f(env, as_of)
+                if value is None:
+                    unknown = True
+                elif not value:
+                    return False
+            return None if unknown else True
+
+        return conjunction
+
+    def disjunction(env: Env, as_of: date) -> bool | None:
+        unknown = False
+        for f in fs:
+            value = f(env, as_of)
+            if value is None:
+                unknown = True
+            elif value:
+                return True
+        return None if unknown else False
+
+    return disjunction
+
+
 def _negate(value: Value) -> Value:
     return None if value is None else -value
 
@@ -344,63 +466,18 @@ def _invert(value: Value) -> bool | None:
     return None if value is None else not value
 
 
-def kleene_and(values) -> bool | None:
-    unknown = False
-    for value in values:
-        if value is None:
-            unknown = True
-        elif not value:
-            return False
-    return None if unknown else True
-
-
-def kleene_or(values) -> bool | None:
-    unknown = False
-    for value in values:
-        if value is None:
-            unknown = True
-        elif value:
-            return True
-    return None if unknown else False
-
-
-def _arith(op: str, left: Value, right: Value) -> Value:
-    if left is None or right is None:
-        return None
-    if op == "+":
-        return left + right
-    if op == "-":
-        if isinstance(left, date) and isinstance(right, date):
-            return (left - right).days
-        return left - right
-    if op == "*":
-        return left * right
-    return None if right == 0 else left / right
-
-
-def _compare(op: str, left: Value, right: Value) -> bool | None:
-    if left is None or right is None:
-        return None
-    if op in ("in", "notin"):
-        inside = left in right
-        return inside if op == "in" else not inside
-    if _is_number(left) and _is_number(right):
-        # 15% growth computed as (115 - 100) / 100 is 0.1499999…: compare as the text means, to 9 decimals
-        left, right = round(left, COMPARE_DECIMALS), round(right, COMPARE_DECIMALS)
-    return _COMPARATORS[op](left, right)
-
-
 def _is_number(value: Value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return type(value) in _NUMBER_TYPES  # exact types: a bool is an int subclass but not a number here
 
 
+_NUMBER_TYPES = (int, float)
 _COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 

@@ -88,10 +88,10 @@ class CompiledMeasure:
     superseded_from: date | None = None  # set when a later measure amends this one
     superseded_by: str | None = None
     groups: list[Group] = field(default_factory=list)
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        self.id = self.spec.id  # read for every result (sorting, limits): a plain attribute
 
 
 @dataclass
