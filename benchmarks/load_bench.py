@@ -3,19 +3,21 @@
     python benchmarks/load_bench.py [--clients 50] [--duration 30] [--workers 2] [--json]
 
 Starts `uvicorn huiqi.web.app:app` on a free loopback port over a freshly built SQLite library and
-measures two things at 50 concurrent clients:
+measures, with wrk (written in C, so the load generator takes little of the two cores it shares):
 
-- locust: 50 users who search and calculate with 0.5–1.5 s of think time between requests (people
-  using the site): latency percentiles and failures per endpoint. Targets (issue 5): match p99 ≤ 50 ms,
-  search p99 ≤ 30 ms, zero errors.
-- wrk (Debian's package): 50 connections sending back to back with no think time (capacity): requests/s
-  and latency under saturation, where latency is mostly queueing (≈ clients ÷ throughput).
+- people: 50 concurrent clients, three in five searching and two in five calculating, each waiting
+  0.5–1.5 s between requests (a person reads the answer before asking again): latency percentiles and
+  errors per endpoint. Targets (issue 5): match p99 ≤ 50 ms, search p99 ≤ 30 ms, zero errors.
+- capacity: 50 connections sending back to back with no think time: requests/s per endpoint, and the
+  latency under saturation, which is mostly queueing (≈ clients ÷ throughput).
+
+Match requests ask for `detail: summary`, as the calculator page does (a trace is fetched when a
+person opens it); the profiles are the examples in examples/.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -33,9 +35,10 @@ from huiqi.web.local_server import running_server
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def lua_rotation(requests: list[str]) -> str:
-    """A wrk script that sends the given pre-formatted requests in turn."""
-    items = ",\n".join("[==[" + r + "]==]" for r in requests)
+def lua_rotation(requests: list[str], think_ms: tuple[int, int] | None = None) -> str:
+    """A wrk script that sends the given pre-formatted requests in turn, waiting think_ms between them."""
+    items = ",\n".join(lua_string(r) for r in requests)
+    delay = f"delay = function() return math.random({think_ms[0]}, {think_ms[1]}) end" if think_ms else ""
     return f"""
 local reqs = {{ {items} }}
 local i = 0
@@ -43,7 +46,13 @@ request = function()
   i = i % #reqs + 1
   return reqs[i]
 end
+{delay}
 """
+
+
+def lua_string(text: str) -> str:
+    """A quoted Lua string; Lua's long brackets would turn the CR LF that HTTP needs into LF."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
 def search_requests() -> list[str]:
@@ -81,38 +90,40 @@ def parse_wrk(text: str) -> dict[str, float]:
     return figures
 
 
-def run_wrk(base: str, script: str, connections: int, duration: int) -> dict[str, float]:
+THINK_MS = (500, 1500)
+
+
+def wrk_command(base: str, script: str, connections: int, duration: int) -> list[str]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as f:
         f.write(script)
-    result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s", "-s", f.name, base],
-        capture_output=True, text=True, check=True,
+    return ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s", "-s", f.name, base]
+
+
+def run_wrk(*commands: list[str]) -> list[dict[str, float]]:
+    """Run wrk commands at the same time and parse each one's report."""
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
+    reports = []
+    for command, process in zip(commands, processes):
+        out, err = process.communicate()
+        os.unlink(command[-2])
+        if process.returncode != 0:
+            sys.exit(f"wrk 失败：{err.strip()}")
+        reports.append(parse_wrk(out))
+    return reports
+
+
+def people(base: str, clients: int, duration: int) -> dict[str, dict[str, float]]:
+    """Clients with think time, three in five searching and two in five calculating, all at once."""
+    searchers = round(clients * 3 / 5)
+    search, match = run_wrk(
+        wrk_command(base, lua_rotation(search_requests(), THINK_MS), searchers, duration),
+        wrk_command(base, lua_rotation(match_requests(), THINK_MS), clients - searchers, duration),
     )
-    os.unlink(f.name)
-    return parse_wrk(result.stdout)
+    return {"search": {"clients": searchers, **search}, "match": {"clients": clients - searchers, **match}}
 
 
-def run_locust(base: str, clients: int, duration: int) -> dict[str, dict[str, float]]:
-    """Run the locust users headless and read their per-endpoint statistics from the CSV it writes."""
-    with tempfile.TemporaryDirectory() as folder:
-        prefix = os.path.join(folder, "stats")
-        subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless", "-u", str(clients), "-r", str(clients),
-             "-t", f"{duration}s", "--host", base, "--csv", prefix, "--only-summary", "--loglevel", "ERROR"],
-            capture_output=True, text=True, check=False,
-        )
-        with open(prefix + "_stats.csv", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    stats = {}
-    for row in rows:
-        if row["Name"] in ("search", "match"):
-            stats[row["Name"]] = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "requests_per_second": round(float(row["Requests/s"]), 1),
-                **{f"p{p}_ms": float(row[f"{p}%"]) for p in ("50", "90", "99")},
-            }
-    return stats
+def capacity(base: str, requests: list[str], clients: int, duration: int) -> dict[str, float]:
+    return run_wrk(wrk_command(base, lua_rotation(requests), clients, duration))[0]
 
 
 def main() -> None:
@@ -132,25 +143,26 @@ def main() -> None:
     try:
         with running_server(env, workers=args.workers) as base:
             # warm every worker: the first request of a process loads the index and the pack
-            run_wrk(base, lua_rotation(search_requests()[:5] + match_requests()), 4, 3)
+            capacity(base, search_requests()[:5] + match_requests(), 4, 3)
             results = {
-                "locust": run_locust(base, args.clients, args.duration),
-                "wrk_search": run_wrk(base, lua_rotation(search_requests()), args.clients, args.duration // 2),
-                "wrk_match": run_wrk(base, lua_rotation(match_requests()), args.clients, args.duration // 2),
+                "people": people(base, args.clients, args.duration),
+                "capacity_search": capacity(base, search_requests(), args.clients, args.duration // 2),
+                "capacity_match": capacity(base, match_requests(), args.clients, args.duration // 2),
             }
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    results["settings"] = {"clients": args.clients, "duration_s": args.duration, "workers": args.workers, "cores": os.cpu_count()}
+    results["settings"] = {"clients": args.clients, "duration_s": args.duration, "workers": args.workers, "cores": os.cpu_count(), "think_ms": THINK_MS}
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
         return
-    print(f"locust, {args.clients} users with think time:")
-    for name, r in results["locust"].items():
-        print(f"  {name:>6}: {r['requests']} requests, {r['requests_per_second']} req/s, p50 {r['p50_ms']} ms, p90 {r['p90_ms']} ms, p99 {r['p99_ms']} ms, failures {r['failures']}")
-    print(f"wrk, {args.clients} connections back to back (capacity):")
-    for name in ("wrk_search", "wrk_match"):
-        r = results[name]
-        print(f"  {name[4:]:>6}: {r['requests_per_second']:.0f} req/s, p50 {r.get('p50_ms')} ms, p99 {r.get('p99_ms')} ms, non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
+    print(f"people: {args.clients} clients with {THINK_MS[0]}–{THINK_MS[1]} ms think time, at once:")
+    for name, r in results["people"].items():
+        print(f"  {name:>6}: {r['clients']} clients, {r['requests']} requests, {r['requests_per_second']:.0f} req/s, "
+              f"p50 {r.get('p50_ms')} ms, p90 {r.get('p90_ms')} ms, p99 {r.get('p99_ms')} ms, non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
+    print(f"capacity: {args.clients} connections back to back:")
+    for name in ("search", "match"):
+        r = results["capacity_" + name]
+        print(f"  {name:>6}: {r['requests_per_second']:.0f} req/s, p50 {r.get('p50_ms')} ms, p99 {r.get('p99_ms')} ms, non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
     print(f"settings: {results['settings']}")
 
 

@@ -10,7 +10,7 @@ Polars runs the parts in parallel and drops the columns no measure reads.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -55,6 +55,17 @@ class Plans:
     carry: tuple[str, ...]
     has_received: bool
     ops: PolarsOps
+    _reads: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def reads(self, mid: str) -> frozenset[str]:
+        """The columns one measure's frame reads besides its own amounts: lets, condition atoms, facts (Polars plans)."""
+        if mid not in self._reads:
+            plan = self.measures[mid]
+            levels = [level for o in self.limits.depends.get(mid, [mid]) for level in _amount_stages(self.measures[o])]
+            exprs = [e for level in [*levels, plan.guards] for _, e in level]
+            exprs += [plan.exact, plan.low, plan.high, plan.missing, plan.local, plan.may_be_local, plan.received, self.limits.counted[mid]]
+            self._reads[mid] = frozenset(name for e in exprs for name in e.meta.root_names())
+        return self._reads[mid]
 
 
 def select_measures(pack: Pack, subject: str, measure_ids: Sequence[str] | None) -> list[str]:
@@ -104,20 +115,23 @@ def _as_list(column: str, dtype: pl.DataType) -> pl.Expr:
 
 @dataclass
 class Outputs:
-    """The lazy outputs of one chunk: long rows, aggregates (the cube) and combined-cap reductions."""
+    """One chunk's evaluation, run by `collect`: long rows, aggregates (the cube) and combined-cap reductions."""
 
-    rows: pl.LazyFrame
-    cube: pl.LazyFrame
-    reductions: pl.LazyFrame
-
+    lf: pl.LazyFrame
     plans: Plans
+    keep: Sequence[str]
+    unknown_rows: str
 
     def collect(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        # separately: collect_all over the three plans is many times slower here
-        return finish_rows(self.rows.collect(), self.plans), self.cube.collect(), self.reductions.collect()
+        """The shared columns (lets, condition atoms, statuses) are computed once; then the three queries read them."""
+        live = _live(self.plans, self.keep)
+        base = _with_stages(self.lf, _shared_stages(self.plans, live)).collect().lazy()
+        rows = _rows(base, self.plans, live, self.keep, self.unknown_rows).collect()
+        return finish_rows(rows, self.plans), _cubes(base, self.plans, live, self.keep).collect(), _reductions(base, self.plans).collect()
 
 
 MASK = "_mask"
+STATUS = "_status"
 
 
 def finish_rows(rows: pl.DataFrame, plans: Plans) -> pl.DataFrame:
@@ -147,21 +161,46 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP,
     counted in the cube and reported per measure, not repeated row by row).
     cube: counts and sums per measure × district × industry (when present) × status × local.
     """
+    return Outputs(lf, plans, keep, unknown_rows)
+
+
+def _live(plans: Plans, keep: Sequence[str]) -> list[str]:
+    """The measures that can have kept rows (one expired or not yet in force on the date has none)."""
+    return [mid for mid, plan in plans.measures.items() if plan.static_status is None or plan.static_status in keep]
+
+
+def _status_column(mid: str) -> str:
+    return f"{STATUS}:{mid}"
+
+
+def _shared_stages(plans: Plans, live: list[str]) -> list[list[tuple[str, pl.Expr]]]:
+    """Lets and condition atoms of every measure a live one or a cap reads, level by level, then every status code."""
+    needed = dict.fromkeys([*live, *(d for mid in live for d in plans.limits.depends.get(mid, ())), *(d for gid, _ in plans.limits.reductions for d in plans.limits.depends[gid])])
+    stages: list[list[tuple[str, pl.Expr]]] = []
+    for mid in needed:
+        for k, stage in enumerate(plans.measures[mid].stages(amounts=False)):
+            while len(stages) <= k:
+                stages.append([])
+            stages[k].extend(stage)
+    return [*stages, [(_status_column(mid), plans.measures[mid].status.cast(pl.UInt8)) for mid in needed]]
+
+
+def _rows(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str], unknown_rows: str) -> pl.LazyFrame:
     keep_codes = [CODE[s] for s in keep]
     carry = [pl.col(c) for c in plans.carry]
-    rows, cubes = [], []
-    for mid, plan in plans.measures.items():
-        if plan.static_status is not None and plan.static_status not in keep:
-            continue  # expired or not yet in force on this date: no row can be kept
-        frame = _measure_frame(lf, plans, mid, keep_codes, None if unknown_rows == "all" else (pl.col("_status") != CODE[UNKNOWN]) | plan.may_be_local)
+    rows = []
+    for mid in live:
+        plan = plans.measures[mid]
+        wanted = None if unknown_rows == "all" else (pl.col(STATUS) != CODE[UNKNOWN]) | plan.may_be_local
+        frame = _measure_frame(base, plans, mid, keep_codes, wanted)
         if unknown_rows != "all":
-            frame = frame.filter((pl.col("_status") != CODE[UNKNOWN]) | plan.local)
+            frame = frame.filter((pl.col(STATUS) != CODE[UNKNOWN]) | plan.local)
         mask = plan.mask(plans.ops)
         rows.append(
             frame.select(
                 pl.col(ROW),
                 pl.lit(mid, dtype=pl.String).alias("measure_id"),
-                pl.col("_status").alias("status"),
+                pl.col(STATUS).alias("status"),
                 pl.col("amount"),
                 pl.col("amount_min"),
                 pl.col("amount_max"),
@@ -172,30 +211,50 @@ def evaluate(lf: pl.LazyFrame, plans: Plans, keep: Sequence[str] = DEFAULT_KEEP,
                 *carry,
             )
         )
-        cubes.append(_cube(_measure_frame(lf, plans, mid, keep_codes, None), plan, mid))
+    if not rows:
+        return _empty(plans)
     status = pl.col("status").cast(pl.Int64).replace_strict(dict(enumerate(STATUSES)), return_dtype=STATUS_DTYPE)
-    rows_lf = pl.concat(rows, how="vertical").with_columns(status) if rows else _empty(plans)
-    cube_lf = _decode_cube(pl.concat(cubes, how="vertical"), lf, plans) if cubes else _empty_cube(plans)
+    return pl.concat(rows, how="vertical").with_columns(status)
+
+
+def _cubes(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str]) -> pl.LazyFrame:
+    keep_codes = [CODE[s] for s in keep]
+    cubes = [_cube(_measure_frame(base, plans, mid, keep_codes, None), plans.measures[mid], mid) for mid in live]
+    return _decode_cube(pl.concat(cubes, how="vertical"), base, plans) if cubes else _empty_cube(plans)
+
+
+def _reductions(base: pl.LazyFrame, plans: Plans) -> pl.LazyFrame:
+    carry = [pl.col(c) for c in plans.carry]
     reductions = [
-        _with_stages(lf, [stage for o in plans.limits.depends[gid] for stage in plans.measures[o].stages()])
+        _with_stages(base, [level for o in plans.limits.depends[gid] for level in _amount_stages(plans.measures[o])])
         .select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry)
         .filter(pl.col("reduction").is_not_null())
         for gid, expr in plans.limits.reductions
     ]
-    empty = pl.LazyFrame(schema={ROW: pl.Int64, "group_id": pl.String, "reduction": pl.Float64, **{c: pl.String for c in plans.carry}})
-    return Outputs(rows_lf, cube_lf, pl.concat(reductions, how="vertical") if reductions else empty, plans)
+    if not reductions:
+        return pl.LazyFrame(schema={ROW: pl.Int64, "group_id": pl.String, "reduction": pl.Float64, **{c: pl.String for c in plans.carry}})
+    return pl.concat(reductions, how="vertical")
 
 
-def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int], wanted: pl.Expr | None) -> pl.LazyFrame:
-    """The frame with one measure's status, filtered to the kept statuses (and `wanted`), with its amounts and limits."""
+def _amount_stages(plan: MeasurePlan) -> list[list[tuple[str, pl.Expr]]]:
+    return plan.amount_levels(lambda e: set(e.meta.root_names()))
+
+
+def _measure_frame(base: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int], wanted: pl.Expr | None) -> pl.LazyFrame:
+    """The rows whose status is kept (and `wanted`), with the measure's amounts and limits.
+
+    Only the columns the measure reads are selected first: a query of hundreds of branches is
+    planned much faster when each branch's schema is a dozen columns rather than the whole base.
+    """
     plan = plans.measures[mid]
-    # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
-    others = [plans.measures[o] for o in plans.limits.depends.get(mid, ()) if o != mid]
-    frame = _with_stages(lf, [stage for o in others for stage in o.stages()] + plan.stages(amounts=False))
-    frame = frame.with_columns(plan.status.cast(pl.UInt8).alias("_status")).filter(pl.col("_status").is_in(keep_codes))
+    reads = plans.reads(mid)
+    columns = [c for c in base.collect_schema().names() if c in reads or c in (ROW, DIM, *plans.carry)]
+    frame = base.select(*columns, pl.col(_status_column(mid)).alias(STATUS)).filter(pl.col(STATUS).is_in(keep_codes))
     if wanted is not None:  # filter before the amounts: they are computed only for the rows written
         frame = frame.filter(wanted)
-    frame = _with_stages(frame, [*plan.amount_levels(lambda e: set(e.meta.root_names())), plan.guards])
+    # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
+    others = [level for o in plans.limits.depends.get(mid, ()) if o != mid for level in _amount_stages(plans.measures[o])]
+    frame = _with_stages(frame, [*others, *_amount_stages(plan), plan.guards])
     return frame.with_columns(
         plan.exact.alias("amount"),
         plan.low.alias("amount_min"),
@@ -207,8 +266,8 @@ def _measure_frame(lf: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[in
 
 def _cube(frame: pl.LazyFrame, plan: MeasurePlan, mid: str) -> pl.LazyFrame:
     """Counts and sums by (dimension, status, local), grouped on one integer key (much faster than strings)."""
-    key = (pl.col(DIM).cast(pl.UInt64) * 8 + pl.col("_status").cast(pl.UInt64)) * 2 + plan.local.cast(pl.UInt64)
-    eligible = pl.col("_status") == CODE[ELIGIBLE]
+    key = (pl.col(DIM).cast(pl.UInt64) * 8 + pl.col(STATUS).cast(pl.UInt64)) * 2 + plan.local.cast(pl.UInt64)
+    eligible = pl.col(STATUS) == CODE[ELIGIBLE]
     return (
         frame.group_by(key.alias("_key"))
         .agg(
@@ -216,7 +275,7 @@ def _cube(frame: pl.LazyFrame, plan: MeasurePlan, mid: str) -> pl.LazyFrame:
             pl.col("amount").sum().alias("amount"),
             pl.col("amount_min").sum().alias("amount_min"),
             pl.col("amount_max").sum().alias("amount_max"),
-            pl.col("amount").filter(eligible & pl.col("counted")).sum().alias("amount_counted"),
+            pl.when(eligible & pl.col("counted")).then(pl.col("amount")).sum().alias("amount_counted"),
             (eligible & ~pl.col("received")).sum().cast(pl.Int64).alias("to_push"),
         )
         .with_columns(pl.lit(mid, dtype=pl.String).alias("measure_id"))

@@ -301,22 +301,13 @@ class Evaluator:
         parts = []
         for fact in lang.facts_in(node):
             column = fact.column(as_of.year)
-            label = self.column_label(column, fact.name) if fact.name in self.registry else labels.get(fact.name, fact.name)
+            label = self.column_label(column) if fact.name in self.registry else labels.get(fact.name, fact.name)
             parts.append(f"{label} = {format_value(env.get(column), self.registry.specs.get(fact.name))}")
         return "；".join(parts)
 
-    def column_label(self, column: str, name: str | None = None) -> str:
+    def column_label(self, column: str) -> str:
         """The Chinese label of a flat fact name: revenue_2025 → 营业收入（2025年）."""
-        name = name or column
-        if name in self.registry:
-            spec = self.registry.specs[name]
-            if spec.yearly and column != name:
-                return f"{spec.label}（{column.rsplit('_', 1)[1]}年）"
-            return spec.label
-        base, _, year = column.rpartition("_")
-        if year.isdigit() and base in self.registry:
-            return f"{self.registry.specs[base].label}（{year}年）"
-        return column
+        return self.registry.column_label(column)
 
 
 Judge = Callable[[Mapping[str, Any], date], tuple[bool | None, list[lang.Node]]]
@@ -330,15 +321,12 @@ class _Program:
     judge: Judge  # the conditions' three-valued verdict and, when unknown, the atoms that could settle it
 
 
-_PROGRAMS: dict[tuple[str, int], tuple[CompiledMeasure, _Program]] = {}
-
-
 def _program(measure: CompiledMeasure, year: int) -> _Program:
-    hit = _PROGRAMS.get((measure.id, year))
-    if hit is None or hit[0] is not measure:  # a reloaded pack brings new measures under the same ids
-        program = _Program(tuple(lang.compiled(node, year) for _, _, node in measure.lets), _judge(measure.conditions, year))
-        hit = _PROGRAMS[(measure.id, year)] = (measure, program)
-    return hit[1]
+    program = measure.derived.get(("program", year))
+    if program is None:
+        lets = tuple(lang.compiled(node, year) for _, _, node in measure.lets)
+        program = measure.derived["program", year] = _Program(lets, _judge(measure.conditions, year))
+    return program
 
 
 def _judge(cond: CompiledCondition, year: int) -> Judge:

@@ -13,7 +13,7 @@ from typing import Any
 
 from huiqi.calculator.evaluate import ELIGIBLE, Evaluator, MeasureResult, format_yuan, per_word
 from huiqi.rules.facts import Profile
-from huiqi.rules.pack import Pack
+from huiqi.rules.pack import CompiledMeasure, Pack
 
 STATUS_ORDER = {"eligible": 0, "unknown": 1, "ineligible": 2, "not_yet_in_force": 3, "expired": 4}
 
@@ -84,34 +84,45 @@ def apply_limits(pack: Pack, report: MatchReport) -> None:
 
 def result_json(result: MeasureResult, evaluator: Evaluator, *, detail: bool = True) -> dict[str, Any]:
     """One result in the JSON contract; without `detail` the trace and the full source list are left out."""
-    spec = result.measure.spec
-    first = result.measure.citations[0]
     amount = result.amount
+    fixed = _fixed_json(result.measure)
     return {
-        "measure_id": spec.id,
-        "title": spec.title,
+        "measure_id": fixed["measure_id"],
+        "title": fixed["title"],
         "status": result.status,
-        "beneficiary": spec.beneficiary,
-        "kind": spec.kind,
+        **fixed["about"],
         "amount_yuan": amount.exact if amount else None,
         "amount_min_yuan": amount.low if amount else None,
         "amount_max_yuan": amount.high if amount else None,
-        "per": spec.amount.per if spec.amount else None,
-        "per_label": per_word(spec.amount.per if spec.amount else None),
-        "discretionary": spec.amount.discretionary if spec.amount else None,
-        "benefit": spec.benefit or spec.summary,
+        **fixed["amount"],
         "counted": result.counted,
-        "source": first.as_dict(),
-        **({"sources": [c.as_dict() for c in result.measure.citations]} if detail else {}),
-        "department": spec.department,
-        "window": spec.window,
-        "contact": spec.contact,
+        "source": fixed["source"],
+        **({"sources": fixed["sources"]} if detail else {}),
+        **fixed["office"],
         **({"trace": [step.as_dict() for step in result.trace]} if detail else {}),
         "missing": result.missing,
         "missing_labels": [evaluator.column_label(c) for c in result.missing],
         "near_misses": result.near_misses,
         "notes": result.notes,
     }
+
+
+def _fixed_json(measure: CompiledMeasure) -> dict[str, Any]:
+    """The parts of a result that depend on the measure alone, built once per measure (a match has hundreds)."""
+    fixed = measure.derived.get("json")
+    if fixed is None:
+        spec = measure.spec
+        per = spec.amount.per if spec.amount else None
+        fixed = measure.derived["json"] = {
+            "measure_id": spec.id,
+            "title": spec.title,
+            "about": {"beneficiary": spec.beneficiary, "kind": spec.kind},
+            "amount": {"per": per, "per_label": per_word(per), "discretionary": spec.amount.discretionary if spec.amount else None, "benefit": spec.benefit or spec.summary},
+            "source": measure.citations[0].as_dict(),
+            "sources": [c.as_dict() for c in measure.citations],
+            "office": {"department": spec.department, "window": spec.window, "contact": spec.contact},
+        }
+    return fixed
 
 
 def report_json(report: MatchReport, pack: Pack, *, detail: bool = True) -> dict[str, Any]:

@@ -48,6 +48,7 @@ class ProfileError(ValueError):
 class FactRegistry:
     def __init__(self, specs: Iterable[FactSpec]):
         self.specs: dict[str, FactSpec] = {}
+        self._column_labels: dict[str, str] = {}  # flat fact name -> label, filled as names are met
         for spec in specs:
             known = self.specs.get(spec.name)
             if known is not None and known != spec:
@@ -64,6 +65,21 @@ class FactRegistry:
     @cached_property
     def labels(self) -> dict[str, str]:
         return {name: spec.label for name, spec in self.specs.items()}
+
+    def column_label(self, column: str) -> str:
+        """The Chinese label of a flat fact name: revenue_2025 → 营业收入（2025年）; unknown names as given."""
+        label = self._column_labels.get(column)
+        if label is None:
+            label = self._column_labels[column] = self._label_of_column(column)
+        return label
+
+    def _label_of_column(self, column: str) -> str:
+        if column in self.specs:
+            return self.specs[column].label
+        base, _, year = column.rpartition("_")
+        if year.isdigit() and base in self.specs and self.specs[base].yearly:
+            return f"{self.specs[base].label}（{year}年）"
+        return column
 
     @cached_property
     def profile_model(self) -> type[BaseModel]:

@@ -89,6 +89,8 @@ class CompiledMeasure:
     superseded_by: str | None = None
     groups: list[Group] = field(default_factory=list)
     id: str = field(init=False)
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # consumers' caches: closures per year, fixed JSON
+
 
     def __post_init__(self) -> None:
         self.id = self.spec.id  # read for every result (sorting, limits): a plain attribute

@@ -165,13 +165,20 @@ async function post(url, body) {
   return response;
 }
 
+// Answers are sent as they are typed: only the response to the latest one may reach the page, even when
+// an earlier, slower response arrives after it.
+let latestRun = 0;
+
 async function run() {
+  const ticket = ++latestRun;
   try {
     const response = await post("/api/match", { profile: profile(), as_of: $("#as-of").value || null, detail: "summary" });
-    state.last = await response.json();
-    render(state.last);
+    const data = await response.json();
+    if (ticket !== latestRun) return;
+    state.last = data;
+    render(data);
   } catch (error) {
-    $("#totals").textContent = "无法计算：" + error.message;
+    if (ticket === latestRun) $("#totals").textContent = "无法计算：" + error.message;
   }
 }
 
