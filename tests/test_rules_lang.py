@@ -95,3 +95,25 @@ def test_comparisons_are_exact_at_printed_boundaries():
 def test_floor_counts_full_periods():
     assert ev("floor(months / 12)", months=35) == 2
     assert ev("floor(months / 12)", months=36) == 3
+
+
+def test_a_fact_against_a_printed_number_is_compared_as_the_text_means():
+    # the shape `fact >= number` has a closure of its own; it rounds like every other comparison
+    assert ev("g >= 15%", g=0.15000000000000002) is True
+    assert ev("g > 15%", g=0.15000000000000002) is False
+    assert ev("g >= 15%", g=0.14999999) is False  # a real shortfall, larger than the rounding
+    assert ev("flag == 1", flag=True) is True  # a boolean is not rounded as a number, but still compares
+    assert ev("g >= 15%") is None
+
+
+def test_membership_and_date_arithmetic_with_unknowns():
+    assert ev("industry in ['manufacturing']") is None
+    assert ev("industry not in ['manufacturing']", industry="manufacturing") is False
+    assert ev("end - start", start=date(2026, 1, 1), end=date(2026, 3, 1)) == 59
+    assert ev("end - start", start=date(2026, 1, 1)) is None
+
+
+def test_columns_resolve_year_relative_facts_for_the_year():
+    node = lang.parse("rd[-1] + rd[-2] > revenue[-1] * 4% and employees > 0")
+    assert lang.columns(node, 2026) == ("rd_2025", "rd_2024", "revenue_2025", "employees")
+    assert lang.columns(node, 2023) == ("rd_2022", "rd_2021", "revenue_2022", "employees")

@@ -84,45 +84,53 @@ def apply_limits(pack: Pack, report: MatchReport) -> None:
 
 def result_json(result: MeasureResult, evaluator: Evaluator, *, detail: bool = True) -> dict[str, Any]:
     """One result in the JSON contract; without `detail` the trace and the full source list are left out."""
+    out = _template(result.measure, detail).copy()  # the fields fixed by the measure, in contract order
     amount = result.amount
-    fixed = _fixed_json(result.measure)
-    return {
-        "measure_id": fixed["measure_id"],
-        "title": fixed["title"],
-        "status": result.status,
-        **fixed["about"],
-        "amount_yuan": amount.exact if amount else None,
-        "amount_min_yuan": amount.low if amount else None,
-        "amount_max_yuan": amount.high if amount else None,
-        **fixed["amount"],
-        "counted": result.counted,
-        "source": fixed["source"],
-        **({"sources": fixed["sources"]} if detail else {}),
-        **fixed["office"],
-        **({"trace": [step.as_dict() for step in result.trace]} if detail else {}),
-        "missing": result.missing,
-        "missing_labels": [evaluator.column_label(c) for c in result.missing],
-        "near_misses": result.near_misses,
-        "notes": result.notes,
-    }
+    out["status"] = result.status
+    if amount is not None:
+        out["amount_yuan"], out["amount_min_yuan"], out["amount_max_yuan"] = amount.exact, amount.low, amount.high
+    out["counted"] = result.counted
+    if detail:
+        out["trace"] = [step.as_dict() for step in result.trace]
+    out["missing"] = result.missing
+    out["missing_labels"] = [evaluator.column_label(c) for c in result.missing]
+    out["near_misses"] = result.near_misses
+    out["notes"] = result.notes
+    return out
 
 
-def _fixed_json(measure: CompiledMeasure) -> dict[str, Any]:
-    """The parts of a result that depend on the measure alone, built once per measure (a match has hundreds)."""
-    fixed = measure.derived.get("json")
-    if fixed is None:
+def _template(measure: CompiledMeasure, detail: bool) -> dict[str, Any]:
+    """A result's fields that depend on the measure alone, built once per measure (a match has hundreds)."""
+    template = measure.derived.get(("json", detail))
+    if template is None:
         spec = measure.spec
         per = spec.amount.per if spec.amount else None
-        fixed = measure.derived["json"] = {
+        template = measure.derived["json", detail] = {
             "measure_id": spec.id,
             "title": spec.title,
-            "about": {"beneficiary": spec.beneficiary, "kind": spec.kind},
-            "amount": {"per": per, "per_label": per_word(per), "discretionary": spec.amount.discretionary if spec.amount else None, "benefit": spec.benefit or spec.summary},
+            "status": None,
+            "beneficiary": spec.beneficiary,
+            "kind": spec.kind,
+            "amount_yuan": None,
+            "amount_min_yuan": None,
+            "amount_max_yuan": None,
+            "per": per,
+            "per_label": per_word(per),
+            "discretionary": spec.amount.discretionary if spec.amount else None,
+            "benefit": spec.benefit or spec.summary,
+            "counted": True,
             "source": measure.citations[0].as_dict(),
-            "sources": [c.as_dict() for c in measure.citations],
-            "office": {"department": spec.department, "window": spec.window, "contact": spec.contact},
+            **({"sources": [c.as_dict() for c in measure.citations]} if detail else {}),
+            "department": spec.department,
+            "window": spec.window,
+            "contact": spec.contact,
+            **({"trace": []} if detail else {}),
+            "missing": [],
+            "missing_labels": [],
+            "near_misses": [],
+            "notes": [],
         }
-    return fixed
+    return template
 
 
 def report_json(report: MatchReport, pack: Pack, *, detail: bool = True) -> dict[str, Any]:
