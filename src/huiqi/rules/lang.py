@@ -431,31 +431,20 @@ def _compile_compare(op: str, left: Node, right: Node, year: int) -> Compiled:
 
 
 def _compile_boolop(op: str, fs: tuple[Compiled, ...]) -> Compiled:
-    if op == "and":
+    """Kleene and/or: an operand equal to `settles` (false for and, true for or) decides at once."""
+    settles = op == "or"
 
-        def conjunction(env: Env, as_of: date) -> bool | None:
-            unknown = False
-            for f in fs:
-                value = f(env, as_of)
-                if value is None:
-                    unknown = True
-                elif not value:
-                    return False
-            return None if unknown else True
-
-        return conjunction
-
-    def disjunction(env: Env, as_of: date) -> bool | None:
+    def combine(env: Env, as_of: date) -> bool | None:
         unknown = False
         for f in fs:
             value = f(env, as_of)
             if value is None:
                 unknown = True
-            elif value:
-                return True
-        return None if unknown else False
+            elif bool(value) is settles:
+                return settles
+        return None if unknown else not settles
 
-    return disjunction
+    return combine
 
 
 def _negate(value: Value) -> Value:
