@@ -55,17 +55,18 @@ class Plans:
     carry: tuple[str, ...]
     has_received: bool
     ops: PolarsOps
-    _reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    _inputs: dict[str, list[str]] = field(default_factory=dict)
 
-    def reads(self, mid: str) -> frozenset[str]:
-        """The columns one measure's frame reads besides its own amounts: lets, condition atoms, facts (Polars plans)."""
-        if mid not in self._reads:
+    def inputs(self, mid: str, names: Sequence[str]) -> list[str]:
+        """The columns of the shared frame (`names`, the same for every chunk) that one measure's frame reads."""
+        if mid not in self._inputs:
             plan = self.measures[mid]
             levels = [level for o in self.limits.depends.get(mid, [mid]) for level in _amount_stages(self.measures[o])]
             exprs = [e for level in [*levels, plan.guards] for _, e in level]
             exprs += [plan.exact, plan.low, plan.high, plan.missing, plan.local, plan.may_be_local, plan.received, self.limits.counted[mid]]
-            self._reads[mid] = frozenset(name for e in exprs for name in e.meta.root_names())
-        return self._reads[mid]
+            reads = {name for e in exprs for name in e.meta.root_names()} | {ROW, DIM, *self.carry}
+            self._inputs[mid] = [c for c in names if c in reads]
+        return self._inputs[mid]
 
 
 def select_measures(pack: Pack, subject: str, measure_ids: Sequence[str] | None) -> list[str]:
@@ -125,7 +126,7 @@ class Outputs:
     def collect(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """The shared columns (lets, condition atoms, statuses) are computed once; then the three queries read them."""
         live = _live(self.plans, self.keep)
-        base = _with_stages(self.lf, _shared_stages(self.plans, live)).collect().lazy()
+        base = _with_stages(self.lf, _shared_stages(self.plans, live)).collect()
         rows = _rows(base, self.plans, live, self.keep, self.unknown_rows).collect()
         return finish_rows(rows, self.plans), _cubes(base, self.plans, live, self.keep).collect(), _reductions(base, self.plans).collect()
 
@@ -185,7 +186,7 @@ def _shared_stages(plans: Plans, live: list[str]) -> list[list[tuple[str, pl.Exp
     return [*stages, [(_status_column(mid), plans.measures[mid].status.cast(pl.UInt8)) for mid in needed]]
 
 
-def _rows(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str], unknown_rows: str) -> pl.LazyFrame:
+def _rows(base: pl.DataFrame, plans: Plans, live: list[str], keep: Sequence[str], unknown_rows: str) -> pl.LazyFrame:
     keep_codes = [CODE[s] for s in keep]
     carry = [pl.col(c) for c in plans.carry]
     rows = []
@@ -195,7 +196,7 @@ def _rows(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str]
         frame = _measure_frame(base, plans, mid, keep_codes, wanted)
         if unknown_rows != "all":
             frame = frame.filter((pl.col(STATUS) != CODE[UNKNOWN]) | plan.local)
-        mask = plan.mask(plans.ops)
+        mask = plan.mask
         rows.append(
             frame.select(
                 pl.col(ROW),
@@ -217,16 +218,16 @@ def _rows(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str]
     return pl.concat(rows, how="vertical").with_columns(status)
 
 
-def _cubes(base: pl.LazyFrame, plans: Plans, live: list[str], keep: Sequence[str]) -> pl.LazyFrame:
+def _cubes(base: pl.DataFrame, plans: Plans, live: list[str], keep: Sequence[str]) -> pl.LazyFrame:
     keep_codes = [CODE[s] for s in keep]
     cubes = [_cube(_measure_frame(base, plans, mid, keep_codes, None), plans.measures[mid], mid) for mid in live]
-    return _decode_cube(pl.concat(cubes, how="vertical"), base, plans) if cubes else _empty_cube(plans)
+    return _decode_cube(pl.concat(cubes, how="vertical"), base.lazy(), plans) if cubes else _empty_cube(plans)
 
 
-def _reductions(base: pl.LazyFrame, plans: Plans) -> pl.LazyFrame:
+def _reductions(base: pl.DataFrame, plans: Plans) -> pl.LazyFrame:
     carry = [pl.col(c) for c in plans.carry]
     reductions = [
-        _with_stages(base, [level for o in plans.limits.depends[gid] for level in _amount_stages(plans.measures[o])])
+        _with_stages(base.lazy(), [level for o in plans.limits.depends[gid] for level in _amount_stages(plans.measures[o])])
         .select(pl.col(ROW), pl.lit(gid, dtype=pl.String).alias("group_id"), expr.alias("reduction"), *carry)
         .filter(pl.col("reduction").is_not_null())
         for gid, expr in plans.limits.reductions
@@ -240,16 +241,15 @@ def _amount_stages(plan: MeasurePlan) -> list[list[tuple[str, pl.Expr]]]:
     return plan.amount_levels(lambda e: set(e.meta.root_names()))
 
 
-def _measure_frame(base: pl.LazyFrame, plans: Plans, mid: str, keep_codes: list[int], wanted: pl.Expr | None) -> pl.LazyFrame:
+def _measure_frame(base: pl.DataFrame, plans: Plans, mid: str, keep_codes: list[int], wanted: pl.Expr | None) -> pl.LazyFrame:
     """The rows whose status is kept (and `wanted`), with the measure's amounts and limits.
 
     Only the columns the measure reads are selected first: a query of hundreds of branches is
     planned much faster when each branch's schema is a dozen columns rather than the whole base.
     """
     plan = plans.measures[mid]
-    reads = plans.reads(mid)
-    columns = [c for c in base.collect_schema().names() if c in reads or c in (ROW, DIM, *plans.carry)]
-    frame = base.select(*columns, pl.col(_status_column(mid)).alias(STATUS)).filter(pl.col(STATUS).is_in(keep_codes))
+    status = _status_column(mid)
+    frame = base[[*plans.inputs(mid, base.columns), status]].lazy().rename({status: STATUS}).filter(pl.col(STATUS).is_in(keep_codes))
     if wanted is not None:  # filter before the amounts: they are computed only for the rows written
         frame = frame.filter(wanted)
     # co-members of an exclusive group or a cap: their amounts decide whether this one is counted
@@ -342,7 +342,7 @@ def evaluate_wide(lf: pl.LazyFrame, plans: Plans) -> pl.LazyFrame:
     frame = _with_stages(lf, stages)
     outputs = [pl.col(ROW)]
     for mid, plan in plans.measures.items():
-        mask = plan.mask(plans.ops)
+        mask = plan.mask
         outputs += [
             plan.status.cast(pl.UInt8).alias(f"{mid}:status"),
             plan.exact.alias(f"{mid}:amount"),

@@ -60,6 +60,7 @@ class MeasurePlan:
     high: Expr
     missing: Expr  # list of flat fact names
     candidates: list[tuple[str, Expr | None]]  # (column, row condition that it is missing), in the calculator's order
+    mask: Expr | None  # the missing facts as a bit set over `candidates` (see `_mask`)
     local: Expr  # some missing fact is a column the registry has (blank on this row), not one it lacks
     may_be_local: Expr  # a superset of `local` that reads no amount column (to filter before computing amounts)
     received: Expr  # the row lists this measure (or the one it amends) as received or applied
@@ -68,21 +69,6 @@ class MeasurePlan:
     @property
     def id(self) -> str:
         return self.measure.id
-
-    def mask(self, ops: Ops) -> Expr | None:
-        """The missing facts as a bit set over `candidates` (None when there are too many for 63 bits).
-
-        The list is a function of which candidates hold, so engines can carry one integer per row
-        and turn the few distinct integers into lists afterwards (`decode_mask`), which is far
-        cheaper than building a list on every row.
-        """
-        if len(self.candidates) > 63:
-            return None
-        bits = [ops.lit(1 << k, "int") if guard is None else ops.when(guard, ops.lit(1 << k, "int"), ops.lit(0, "int")) for k, (_, guard) in enumerate(self.candidates)]
-        total = ops.lit(0, "int")
-        for b in bits:
-            total = total + b
-        return total
 
     def decode_mask(self, mask: int) -> list[str]:
         return list(dict.fromkeys(column for k, (column, _) in enumerate(self.candidates) if mask >> k & 1))
@@ -166,7 +152,23 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     from_conditions = [item for node, guard in atoms for item in unknown_columns(node, guard, scope)]
     amount_columns = {c for c, _ in raw[len(from_conditions):] if c in columns}
     may_be_local = ops.fill_false(ops.any_of([g for c, g in from_conditions if c in columns and g is not None] + [ops.is_null(ops.col(c)) for c in sorted(amount_columns)]))
-    return MeasurePlan(measure, lets, conditions, amounts, guards, status, active, exact, low, high, missing, candidates, local, may_be_local, received, static_status)
+    return MeasurePlan(measure, lets, conditions, amounts, guards, status, active, exact, low, high, missing, candidates, _mask(candidates, ops), local, may_be_local, received, static_status)
+
+
+def _mask(candidates: list[tuple[str, Expr | None]], ops: Ops) -> Expr | None:
+    """The missing facts as a bit set over the candidates (None when there are too many for 63 bits).
+
+    The list is a function of which candidates hold, so engines can carry one integer per row
+    and turn the few distinct integers into lists afterwards (`MeasurePlan.decode_mask`), which is
+    far cheaper than building a list on every row.
+    """
+    if len(candidates) > 63:
+        return None
+    bits = [ops.lit(1 << k, "int") if guard is None else ops.when(guard, ops.lit(1 << k, "int"), ops.lit(0, "int")) for k, (_, guard) in enumerate(candidates)]
+    total = ops.lit(0, "int")
+    for b in bits:
+        total = total + b
+    return total
 
 
 def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:

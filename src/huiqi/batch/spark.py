@@ -101,7 +101,7 @@ def evaluate(df: DataFrame, pack: Pack, as_of: date, measure_ids: Sequence[str],
         kept = f"({status} IN ({keep_codes}))"
         if unknown_rows != "all":
             kept = f"({kept} AND ({status} != {CODE[UNKNOWN]} OR {plan.local.text}))"
-        mask = plan.mask(ops)
+        mask = plan.mask
         fields = [
             f"'{mid}' AS measure_id",
             f"{status} AS status",
