@@ -39,18 +39,32 @@ class CompileError(ValueError):
 # ---------------------------------------------------------------- operations
 
 
+VARIES = object()  # `Ops.constant` of an expression whose value depends on the row
+
+
 class Ops:
-    """Column operations both engines provide; subclasses map them to Polars or Spark."""
+    """Column operations both engines provide; subclasses map them to Polars or Spark.
+
+    Constants are folded while the plan is built: a fact column the registry lacks is a null
+    literal, and the Kleene connectives, null tests, CASE and coalesce over literals give literals
+    (`x AND false` is false, `is_null(null)` is true, a CASE whose first condition is true is its
+    value). A measure that reads an absent fact thus often compiles to a constant status with no
+    per-row work, and the engines' plans shrink. Subclasses implement the underscored primitives
+    and the operations without a fold (col, is_in, least …).
+    """
 
     name = "abstract"
 
-    def lit(self, value: Any, kind: str) -> Expr: raise NotImplementedError
-    def null(self, kind: str) -> Expr: raise NotImplementedError
+    def __init__(self) -> None:
+        self._constants: dict[int, tuple[Expr, Any]] = {}  # id → (literal, its value); the literal keeps the id alive
+        self._nulls: dict[str, Expr] = {}  # one null literal per kind, so that equal branches are the same object
+
+    def _lit(self, value: Any, kind: str) -> Expr: raise NotImplementedError
+    def _null(self, kind: str) -> Expr: raise NotImplementedError
+    def _chain(self, branches: Sequence[tuple[Expr, Expr]], otherwise: Expr) -> Expr: raise NotImplementedError
+    def _is_null(self, e: Expr) -> Expr: raise NotImplementedError
+    def _coalesce(self, es: Sequence[Expr]) -> Expr: raise NotImplementedError
     def col(self, name: str) -> Expr: raise NotImplementedError
-    def when(self, cond: Expr, then: Expr, otherwise: Expr) -> Expr: raise NotImplementedError
-    def chain(self, branches: Sequence[tuple[Expr, Expr]], otherwise: Expr) -> Expr: raise NotImplementedError
-    def is_null(self, e: Expr) -> Expr: raise NotImplementedError
-    def coalesce(self, *es: Expr) -> Expr: raise NotImplementedError
     def is_in(self, e: Expr, values: list[Any]) -> Expr: raise NotImplementedError
     def least(self, es: Sequence[Expr]) -> Expr: raise NotImplementedError  # ignores nulls
     def greatest(self, es: Sequence[Expr]) -> Expr: raise NotImplementedError
@@ -67,31 +81,118 @@ class Ops:
     def str_list(self, items: Sequence[tuple[str, Expr | None]]) -> Expr: raise NotImplementedError
     def list_contains(self, e: Expr, value: str) -> Expr: raise NotImplementedError
 
+    # constants
+
+    def lit(self, value: Any, kind: str) -> Expr:
+        return self._known(self._lit(value, kind), value)
+
+    def null(self, kind: str) -> Expr:
+        if kind not in self._nulls:
+            self._nulls[kind] = self._known(self._null(kind), None)
+        return self._nulls[kind]
+
+    def _known(self, e: Expr, value: Any) -> Expr:
+        self._constants[id(e)] = (e, value)
+        return e
+
+    def constant(self, e: Expr) -> Any:
+        """The value of a literal made by `lit` / `null` (None for null), else VARIES."""
+        entry = self._constants.get(id(e))
+        return entry[1] if entry is not None and entry[0] is e else VARIES
+
+    def is_unknown(self, *es: Expr) -> bool:
+        """Some expression is the null literal (then a strict operation over them is null too)."""
+        return any(self.constant(e) is None for e in es)
+
+    # folding the three-valued connectives
+
+    def is_null(self, e: Expr) -> Expr:
+        value = self.constant(e)
+        return self._is_null(e) if value is VARIES else self.lit(value is None, BOOL)
+
+    def and_(self, a: Expr, b: Expr) -> Expr:
+        return self.all_of([a, b])
+
+    def or_(self, a: Expr, b: Expr) -> Expr:
+        return self.any_of([a, b])
+
+    def _connect(self, es: Sequence[Expr], absorbing: bool) -> Expr:
+        """Kleene AND (absorbing False) or OR (absorbing True): the neutral literal and repeated nulls are dropped."""
+        kept: list[Expr] = []
+        unknown = False
+        for e in es:
+            value = self.constant(e)
+            if value is absorbing:
+                return self.lit(absorbing, BOOL)
+            if value is None and not unknown:
+                unknown = True
+                kept.append(e)
+            elif value is VARIES:
+                kept.append(e)
+        if not kept:
+            return self.lit(not absorbing, BOOL)
+        return kept[0] if len(kept) == 1 else self._connective(kept, "and" if absorbing is False else "or")
+
+    def _connective(self, es: Sequence[Expr], op: str) -> Expr:
+        out = es[0]
+        for e in es[1:]:
+            out = (out & e) if op == "and" else (out | e)
+        return out
+
+    def sum(self, es: Sequence[Expr]) -> Expr:
+        out = es[0]
+        for e in es[1:]:
+            out = out + e
+        return out
+
+    def not_(self, e: Expr) -> Expr:
+        value = self.constant(e)
+        if value is VARIES:
+            return ~e
+        return self.null(BOOL) if value is None else self.lit(not value, BOOL)
+
+    def when(self, cond: Expr, then: Expr, otherwise: Expr) -> Expr:
+        return self.chain([(cond, then)], otherwise)
+
+    def chain(self, branches: Sequence[tuple[Expr, Expr]], otherwise: Expr) -> Expr:
+        """CASE WHEN … (a null condition is not met): branches that can never be taken are dropped."""
+        kept = []
+        for cond, then in branches:
+            value = self.constant(cond)
+            if value is True:
+                otherwise = then
+                break
+            if value is VARIES:
+                kept.append((cond, then))
+        while kept and kept[-1][1] is otherwise:  # WHEN c THEN x ELSE x is x
+            kept.pop()
+        return self._chain(kept, otherwise) if kept else otherwise
+
+    def coalesce(self, *es: Expr) -> Expr:
+        kept = [e for e in es if self.constant(e) is not None]
+        for i, e in enumerate(kept):
+            if self.constant(e) is not VARIES:  # a known value: the ones after it are never reached
+                kept = kept[: i + 1]
+                break
+        if not kept:
+            return es[0]
+        return kept[0] if len(kept) == 1 else self._coalesce(kept)
+
     # derived, shared by both engines
 
     def not_null(self, e: Expr) -> Expr:
-        return ~self.is_null(e)
+        return self.not_(self.is_null(e))
 
     def fill_false(self, e: Expr) -> Expr:
         return self.coalesce(e, self.lit(False, BOOL))
 
     def all_of(self, es: Sequence[Expr]) -> Expr:
         """Kleene AND of several values (empty: true)."""
-        if not es:
-            return self.lit(True, BOOL)
-        out = es[0]
-        for e in es[1:]:
-            out = out & e
-        return out
+        return self._connect(es, False)
 
     def any_of(self, es: Sequence[Expr]) -> Expr:
         """Kleene OR of several values (empty: false)."""
-        if not es:
-            return self.lit(False, BOOL)
-        out = es[0]
-        for e in es[1:]:
-            out = out | e
-        return out
+        return self._connect(es, True)
 
     def any_null(self, es: Sequence[Expr]) -> Expr:
         return self.any_of([self.is_null(e) for e in es])
@@ -101,32 +202,27 @@ class PolarsOps(Ops):
     name = "polars"
     DTYPES = {BOOL: pl.Boolean, INT: pl.Int64, FLOAT: pl.Float64, STR: pl.String, DATE: pl.Date, NULL: pl.Null}
 
-    def lit(self, value: Any, kind: str) -> pl.Expr:
+    def _lit(self, value: Any, kind: str) -> pl.Expr:
         if kind == LIST:
             return pl.lit(value)
         return pl.lit(value, dtype=self.DTYPES[kind])
 
-    def null(self, kind: str) -> pl.Expr:
+    def _null(self, kind: str) -> pl.Expr:
         return pl.lit(None, dtype=self.DTYPES.get(kind, pl.Null))
 
     def col(self, name: str) -> pl.Expr:
         return pl.col(name)
 
-    def when(self, cond: pl.Expr, then: pl.Expr, otherwise: pl.Expr) -> pl.Expr:
-        return pl.when(cond).then(then).otherwise(otherwise)
-
-    def chain(self, branches: Sequence[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr) -> pl.Expr:
-        if not branches:
-            return otherwise
+    def _chain(self, branches: Sequence[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr) -> pl.Expr:
         out: Any = pl
         for cond, then in branches:
             out = out.when(cond).then(then)
         return out.otherwise(otherwise)
 
-    def is_null(self, e: pl.Expr) -> pl.Expr:
+    def _is_null(self, e: pl.Expr) -> pl.Expr:
         return e.is_null()
 
-    def coalesce(self, *es: pl.Expr) -> pl.Expr:
+    def _coalesce(self, es: Sequence[pl.Expr]) -> pl.Expr:
         return pl.coalesce(list(es))
 
     def is_in(self, e: pl.Expr, values: list[Any]) -> pl.Expr:
@@ -243,7 +339,7 @@ class SparkOps(Ops):
     name = "spark"
     TYPES = {BOOL: "BOOLEAN", INT: "BIGINT", FLOAT: "DOUBLE", STR: "STRING", DATE: "DATE", NULL: "STRING"}
 
-    def lit(self, value: Any, kind: str) -> Sql:
+    def _lit(self, value: Any, kind: str) -> Sql:
         if kind == LIST:
             return Sql("array(" + ", ".join(_sql_literal(v) for v in value) + ")")
         if kind == FLOAT:
@@ -252,25 +348,27 @@ class SparkOps(Ops):
             return Sql(_sql_literal(int(value)))
         return Sql(_sql_literal(value))
 
-    def null(self, kind: str) -> Sql:
+    def _null(self, kind: str) -> Sql:
         return Sql(f"CAST(NULL AS {self.TYPES.get(kind, 'STRING')})")
 
     def col(self, name: str) -> Sql:
         return Sql(f"`{name}`")
 
-    def when(self, cond: Sql, then: Sql, otherwise: Sql) -> Sql:
-        return Sql(f"(CASE WHEN {cond.text} THEN {then.text} ELSE {otherwise.text} END)")
-
-    def chain(self, branches: Sequence[tuple[Sql, Sql]], otherwise: Sql) -> Sql:
-        if not branches:
-            return otherwise
+    def _chain(self, branches: Sequence[tuple[Sql, Sql]], otherwise: Sql) -> Sql:
         arms = " ".join(f"WHEN {c.text} THEN {t.text}" for c, t in branches)
         return Sql(f"(CASE {arms} ELSE {otherwise.text} END)")
 
-    def is_null(self, e: Sql) -> Sql:
+    def _is_null(self, e: Sql) -> Sql:
         return Sql(f"({e.text} IS NULL)")
 
-    def coalesce(self, *es: Sql) -> Sql:
+    def _connective(self, es: Sequence[Sql], op: str) -> Sql:
+        # flat, not nested two by two: Spark's SQL parser slows down sharply with nesting depth
+        return Sql("(" + f" {op.upper()} ".join(e.text for e in es) + ")")
+
+    def sum(self, es: Sequence[Sql]) -> Sql:
+        return Sql("(" + " + ".join(e.text for e in es) + ")")
+
+    def _coalesce(self, es: Sequence[Sql]) -> Sql:
         return Sql("coalesce(" + ", ".join(e.text for e in es) + ")")
 
     def is_in(self, e: Sql, values: list[Any]) -> Sql:
@@ -346,11 +444,13 @@ class Scope:
     count: int = 0
 
     def atom(self, expr: Expr) -> Expr:
-        """Materialise a sub-expression as a column and refer to it by name.
+        """Materialise a sub-expression as a column and refer to it by name (a constant stays a literal).
 
         Inlining would copy a let or a condition into every place that reads it (guards, tiers,
         limits) and the expression trees would grow exponentially; a column is computed once.
         """
+        if self.ops.constant(expr) is not VARIES:
+            return expr
         self.count += 1
         name = f"{self.prefix}{self.count}"
         self.sink.append((name, expr))
@@ -387,14 +487,14 @@ def compile_node(node: lang.Node, scope: Scope) -> Compiled:
             return _arith(op, compile_node(left, scope), compile_node(right, scope), ops)
         case lang.Neg(operand=operand):
             inner = compile_node(operand, scope)
-            return Compiled(-inner.expr, inner.kind)
+            return inner if ops.is_unknown(inner.expr) else Compiled(-inner.expr, inner.kind)
         case lang.Compare(op=op, left=left, right=right):
             return _compare(op, left, right, scope)
         case lang.BoolOp(op=op, operands=operands):
             values = [truthy(compile_node(o, scope), ops) for o in operands]
             return Compiled(ops.all_of(values) if op == "and" else ops.any_of(values), BOOL)
         case lang.Not(operand=operand):
-            return Compiled(~truthy(compile_node(operand, scope), ops), BOOL)
+            return Compiled(ops.not_(truthy(compile_node(operand, scope), ops)), BOOL)
         case lang.Call(func=func, args=args):
             return _call(func, args, scope)
         case lang.ListLit():
@@ -406,6 +506,8 @@ def truthy(value: Compiled, ops: Ops) -> Expr:
     """Python truthiness as a nullable boolean: conditions and if_ test `bool(value)`."""
     if value.kind == BOOL:
         return value.expr
+    if ops.is_unknown(value.expr):
+        return ops.null(BOOL)
     if value.kind in (INT, FLOAT):
         return value.expr != ops.lit(0, value.kind)
     if value.kind == STR:
@@ -444,6 +546,9 @@ def _numeric_kind(*kinds: str) -> str:
 
 
 def _arith(op: str, left: Compiled, right: Compiled, ops: Ops) -> Compiled:
+    if ops.is_unknown(left.expr, right.expr):
+        kind = FLOAT if op == "/" else INT if op == "-" and left.kind == DATE and right.kind == DATE else _numeric_kind(left.kind, right.kind)
+        return Compiled(ops.null(kind), kind)
     if op == "/":
         guarded = ops.when(right.expr == ops.lit(0, INT), ops.null(FLOAT), ops.to_float(left.expr) / ops.to_float(right.expr))
         return Compiled(guarded, FLOAT)
@@ -465,16 +570,21 @@ def _compare(op: str, left_node: lang.Node, right_node: lang.Node, scope: Scope)
         if not (isinstance(right_node, lang.ListLit) and all(isinstance(i, lang.Const) for i in right_node.items)):
             raise CompileError(f"in / not in 的右边必须是常量列表：{lang.render(right_node)}")
         values = [i.value for i in right_node.items]  # type: ignore[union-attr]
-        inside = ops.is_in(left.expr, values)
-        return Compiled(inside if op == "in" else ~inside, BOOL)
+        inside = ops.null(BOOL) if ops.is_unknown(left.expr) else ops.is_in(left.expr, values)
+        return Compiled(inside if op == "in" else ops.not_(inside), BOOL)
     right = compile_node(right_node, scope)
     a, b = left.expr, right.expr
+    if ops.is_unknown(a, b):
+        return Compiled(ops.null(BOOL), BOOL)
     if left.kind in (INT, FLOAT) and right.kind in (INT, FLOAT):
         # `lang._compile_compare`: numbers are compared as the text means them, rounded to 9 decimals
         a = ops.round(a, lang.COMPARE_DECIMALS) if left.kind == FLOAT else a
         b = ops.round(b, lang.COMPARE_DECIMALS) if right.kind == FLOAT else b
     result = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
     return Compiled(result, BOOL)
+
+
+STRICT_FUNCTIONS = ("abs", "floor", "years_since", "years_until", "year", "month")  # unknown with an unknown argument
 
 
 def _call(func: str, args: tuple[lang.Node, ...], scope: Scope) -> Compiled:
@@ -489,6 +599,9 @@ def _call(func: str, args: tuple[lang.Node, ...], scope: Scope) -> Compiled:
         kind = _numeric_kind(then.kind, otherwise.kind) if {then.kind, otherwise.kind} <= {INT, FLOAT, NULL} else (then.kind if then.kind != NULL else otherwise.kind)
         chosen = ops.chain([(ops.is_null(test), ops.null(kind)), (test, then.expr)], otherwise.expr)
         return Compiled(chosen, kind)
+    if func in STRICT_FUNCTIONS and ops.is_unknown(*exprs):
+        kind = values[0].kind if func == "abs" else INT
+        return Compiled(ops.null(kind), kind)
     if func in ("min", "max", "clamp"):
         kind = _numeric_kind(*(v.kind for v in values))
         if func == "min":
@@ -535,24 +648,24 @@ def unknown_columns(node: lang.Node, guard: Expr | None, scope: Scope) -> list[t
     found: list[tuple[str, Expr | None]] = []
     for fact in lang.facts_in(node):
         if fact.name in scope.let_nodes:
-            let_guard = _and(guard, ops.is_null(scope.lets[fact.name].expr), ops)
+            let_guard = both(guard, ops.is_null(scope.lets[fact.name].expr), ops)
             found.extend(unknown_columns(scope.let_nodes[fact.name], let_guard, scope))
             continue
         column = fact.column(scope.as_of.year)
         if scope.column_present(column):
-            found.append((column, _and(guard, ops.is_null(ops.col(column)), ops)))
+            found.append((column, both(guard, ops.is_null(ops.col(column)), ops)))
         else:
             found.append((column, guard))
     return found
 
 
-def _and(a: Expr | None, b: Expr | None, ops: Ops) -> Expr | None:
-    """Conjunction of two guards, where None means "always"."""
+def both(a: Expr | None, b: Expr | None, ops: Ops) -> Expr | None:
+    """Conjunction of two row conditions, where None means "always"."""
     if a is None:
         return b
     if b is None:
         return a
-    return a & b
+    return ops.and_(a, b)
 
 
 def kinds_for(registry: FactRegistry, columns: Mapping[str, Any]) -> dict[str, str]:

@@ -1,10 +1,14 @@
-"""The Polars engine: a whole pack (or some measures) over a registry frame, in one lazy query per chunk.
+"""The Polars engine: a whole pack (or some measures) over a registry frame, chunk by chunk.
 
-The measures are compiled once per (pack, as_of, columns) into `MeasurePlan`s; each chunk of rows is
-then evaluated as one LazyFrame: per measure, the status is computed on every row, the rows whose
-status is kept (by default eligible and unknown) are filtered, and only those get their amounts,
-missing facts and limits. The parts are concatenated into a long table (one row per row × measure).
-Polars runs the parts in parallel and drops the columns no measure reads.
+The measures are compiled once per (pack, as_of, columns) into `MeasurePlan`s, with constants
+folded (a measure reading a fact the registry lacks often has the same status on every row).
+Each chunk is then evaluated in two steps:
+- the shared frame: every measure's lets, condition atoms and status code, computed once;
+- per measure, from the few columns it reads: the rows whose status is kept (by default eligible
+  and unknown) get their amounts, missing facts and limits; the rows written are concatenated into
+  a long table (one row per row × measure) and the aggregates (the cube) are grouped by one
+  integer key. A measure that is the same on every row is aggregated from the row counts per
+  district × industry, with no per-row work.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import date
 
 import polars as pl
 
-from huiqi.batch.columns import PolarsOps, kinds_for
+from huiqi.batch.columns import VARIES, PolarsOps, kinds_for
 from huiqi.batch.plan import CODE, RECEIVED_COLUMN, STATUSES, Limits, MeasurePlan, limits, plan_measure
 from huiqi.calculator.evaluate import ELIGIBLE, UNKNOWN
 from huiqi.rules.pack import Pack
@@ -192,6 +196,9 @@ def _rows(base: pl.DataFrame, plans: Plans, live: list[str], keep: Sequence[str]
     rows = []
     for mid in live:
         plan = plans.measures[mid]
+        status = plans.ops.constant(plan.status)
+        if unknown_rows != "all" and status == CODE[UNKNOWN] and plans.ops.constant(plan.may_be_local) is False:
+            continue  # unknown on every row because of a column the registry lacks: counted in the cube only
         wanted = None if unknown_rows == "all" else (pl.col(STATUS) != CODE[UNKNOWN]) | plan.may_be_local
         frame = _measure_frame(base, plans, mid, keep_codes, wanted)
         if unknown_rows != "all":
@@ -220,8 +227,36 @@ def _rows(base: pl.DataFrame, plans: Plans, live: list[str], keep: Sequence[str]
 
 def _cubes(base: pl.DataFrame, plans: Plans, live: list[str], keep: Sequence[str]) -> pl.LazyFrame:
     keep_codes = [CODE[s] for s in keep]
-    cubes = [_cube(_measure_frame(base, plans, mid, keep_codes, None), plans.measures[mid], mid) for mid in live]
+    per_dim = base.group_by(DIM).agg(pl.len().cast(pl.Int64).alias("rows")).lazy()
+    cubes = []
+    for mid in live:
+        plan = plans.measures[mid]
+        code = _constant_code(plan, plans.ops)
+        if code is None:
+            cubes.append(_cube(_measure_frame(base, plans, mid, keep_codes, None), plan, mid))
+        elif code // 2 in keep_codes:
+            cubes.append(_constant_cube(per_dim, code, mid))
     return _decode_cube(pl.concat(cubes, how="vertical"), base.lazy(), plans) if cubes else _empty_cube(plans)
+
+
+def _constant_code(plan: MeasurePlan, ops: PolarsOps) -> int | None:
+    """status × 2 + local, when both are the same on every row, the status is not eligible and there is no amount."""
+    status, local = ops.constant(plan.status), ops.constant(plan.local)
+    if status is VARIES or local is VARIES or status == CODE[ELIGIBLE] or any(ops.constant(e) is not None for e in (plan.exact, plan.low, plan.high)):
+        return None
+    return status * 2 + int(local)
+
+
+def _constant_cube(per_dim: pl.LazyFrame, code: int, mid: str) -> pl.LazyFrame:
+    """`_cube` of a measure that is the same on every row (`_constant_code`): the row counts per dimension."""
+    zero = pl.lit(0.0, dtype=pl.Float64)
+    return per_dim.select(
+        (pl.col(DIM).cast(pl.UInt64) * 16 + code).alias("_key"),
+        pl.col("rows"),
+        *(zero.alias(name) for name in ("amount", "amount_min", "amount_max", "amount_counted")),
+        pl.lit(0, dtype=pl.Int64).alias("to_push"),
+        pl.lit(mid, dtype=pl.String).alias("measure_id"),
+    )
 
 
 def _reductions(base: pl.DataFrame, plans: Plans) -> pl.LazyFrame:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from huiqi.batch.columns import BOOL, FLOAT, Compiled, Expr, Ops, Scope, compile_node, truthy, unknown_columns
+from huiqi.batch.columns import BOOL, FLOAT, VARIES, Compiled, Expr, Ops, Scope, both, compile_node, truthy, unknown_columns
 from huiqi.calculator.evaluate import ELIGIBLE, EXPIRED, INELIGIBLE, NOT_YET, UNKNOWN, Evaluator
 from huiqi.rules import lang
 from huiqi.rules.facts import FactRegistry
@@ -120,7 +120,7 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
         [(blocked, ops.lit(CODE[INELIGIBLE], "int")), (ops.is_null(verdict), ops.lit(CODE[UNKNOWN], "int")), (verdict, ops.lit(CODE[ELIGIBLE], "int"))],
         ops.lit(CODE[INELIGIBLE], "int"),
     )
-    active = ops.fill_false((ops.is_null(verdict) | verdict) & ~blocked)
+    active = ops.fill_false(ops.and_(ops.or_(ops.is_null(verdict), verdict), ops.not_(blocked)))
 
     amounts: list[tuple[str, Expr]] = []
     scope.sink = amounts
@@ -130,7 +130,7 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     if measure.amount is not None:
         amount = _amount(measure.amount, scope)
         exact, low, high = (ops.when(active, e, null) for e in (amount.exact, amount.low, amount.high))
-        unknown.extend((node, _and(active, guard)) for node, guard in amount.unknown)
+        unknown.extend((node, both(active, guard, ops)) for node, guard in amount.unknown)
 
     static_status, _ = Evaluator._validity(measure, as_of)
     if static_status is not None:  # out of force on that date: the calculator computes and asks nothing
@@ -143,9 +143,12 @@ def plan_measure(measure: CompiledMeasure, ops: Ops, as_of: date, registry: Fact
     seen: dict[int, Expr] = {}
     candidates = []
     for column, guard in raw:  # each distinct guard becomes one column: missing, mask and local all read it
-        if guard is not None and id(guard) not in seen:
+        held = True if guard is None else ops.constant(guard)
+        if held is not VARIES and not held:
+            continue  # never missing on any row
+        if held is VARIES and id(guard) not in seen:
             seen[id(guard)] = scope.atom(guard)
-        candidates.append((column, None if guard is None else seen[id(guard)]))
+        candidates.append((column, None if held is True else seen[id(guard)]))
     missing = ops.str_list(candidates)
     local = ops.fill_false(ops.any_of([guard for column, guard in candidates if column in columns and guard is not None]))
     # before amounts are computed: the conditions' own local unknowns, or a blank cell an amount reads
@@ -164,11 +167,8 @@ def _mask(candidates: list[tuple[str, Expr | None]], ops: Ops) -> Expr | None:
     """
     if len(candidates) > 63:
         return None
-    bits = [ops.lit(1 << k, "int") if guard is None else ops.when(guard, ops.lit(1 << k, "int"), ops.lit(0, "int")) for k, (_, guard) in enumerate(candidates)]
-    total = ops.lit(0, "int")
-    for b in bits:
-        total = total + b
-    return total
+    fixed = ops.lit(sum(1 << k for k, (_, guard) in enumerate(candidates) if guard is None), "int")
+    return ops.sum([fixed, *(ops.when(guard, ops.lit(1 << k, "int"), ops.lit(0, "int")) for k, (_, guard) in enumerate(candidates) if guard is not None)])
 
 
 def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:
@@ -177,16 +177,8 @@ def _received(measure: CompiledMeasure, ops: Ops, has_received: bool) -> Expr:
     column = ops.col(RECEIVED_COLUMN)
     hit = ops.list_contains(column, measure.id)
     if measure.spec.amends:  # an amendment is the same benefit
-        hit = hit | ops.list_contains(column, measure.spec.amends.measure)
+        hit = ops.or_(hit, ops.list_contains(column, measure.spec.amends.measure))
     return hit
-
-
-def _and(a: Expr | None, b: Expr | None) -> Expr | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
 
 
 # ---------------------------------------------------------------- conditions
@@ -214,7 +206,7 @@ def _atoms(cond: CompiledCondition, memo: dict[int, Expr], ancestors_unknown: Ex
     An atom counts when it is unknown and every group above it is unknown (`Evaluator._conditions`
     passes unknown atoms up only through unknown groups).
     """
-    here = _and(ancestors_unknown, ops.is_null(memo[id(cond)]))
+    here = both(ancestors_unknown, ops.is_null(memo[id(cond)]), ops)
     if cond.op == "when":
         assert cond.node is not None
         return [(cond.node, here)]
@@ -233,7 +225,8 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
 
     def value(key: str) -> Expr:
         node = nodes[key]
-        expr = ops.to_float(compile_node(node, scope).expr)
+        compiled = compile_node(node, scope).expr
+        expr = compiled if ops.is_unknown(compiled) else ops.to_float(compiled)
         if isinstance(node, lang.Const):
             return expr
         expr = scope.atom(expr)
@@ -249,10 +242,9 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
     elif spec.formula is not None:
         exact = value("formula")
     elif spec.base is not None:
-        base, rate = value("base"), value("rate")
-        exact = base * rate
+        exact = _product(value("base"), value("rate"), ops)
     elif spec.per_unit is not None:
-        exact = lit(spec.per_unit) * value("count")
+        exact = _product(lit(spec.per_unit), value("count"), ops)
     elif spec.range is not None:
         low, high = lit(spec.range[0]), lit(spec.range[1])
     elif spec.up_to is not None:
@@ -264,7 +256,7 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
         if key in nodes:
             bound = value(key)
             # an unknown bound makes every figure unknown; otherwise each known figure is bounded
-            exact, low, high = (ops.when(ops.is_null(bound) | ops.is_null(e), null, pick([e, bound])) for e in (exact, low, high))
+            exact, low, high = (ops.when(ops.or_(ops.is_null(bound), ops.is_null(e)), null, pick([e, bound])) for e in (exact, low, high))
             exact, low, high = (scope.atom(e) for e in (exact, low, high))
     if spec.discretionary:
         low = ops.when(ops.is_null(exact), low, lit(0.0))
@@ -272,8 +264,12 @@ def _amount(amount: CompiledAmount, scope: Scope) -> AmountPlan:
         exact = null
     low, high = ops.coalesce(exact, low), ops.coalesce(exact, high)
     # `evaluate._fen`: money is paid in fen, rounded half up, at the end of every amount (tiers too)
-    exact, low, high = (scope.atom(ops.round_half_up(e, 2)) for e in (exact, low, high))
+    exact, low, high = (e if ops.is_unknown(e) else scope.atom(ops.round_half_up(e, 2)) for e in (exact, low, high))
     return AmountPlan(exact, low, high, unknown)
+
+
+def _product(a: Expr, b: Expr, ops: Ops) -> Expr:
+    return ops.null(FLOAT) if ops.is_unknown(a, b) else a * b
 
 
 def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list[Unknown]]:
@@ -286,11 +282,11 @@ def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list
     chosen: list[Expr] = []
     reached: Expr | None = None  # first: no earlier tier held or was unknown
     for tier, applies, _ in tiers:
-        is_unknown = _and(reached, ops.is_null(applies)) if first else ops.is_null(applies)
+        is_unknown = both(reached, ops.is_null(applies), ops) if first else ops.is_null(applies)
         unknown.append((tier.when, is_unknown))
-        chosen.append(ops.fill_false(_and(reached, applies) if first else applies))
+        chosen.append(ops.fill_false(both(reached, applies, ops) if first else applies))
         if first:
-            reached = _and(reached, ops.fill_false(~applies))
+            reached = both(reached, ops.fill_false(ops.not_(applies)), ops)
     any_unknown = ops.any_of([guard for _, guard in unknown])  # type: ignore[misc]
     if first:
         best = chosen
@@ -298,15 +294,15 @@ def _tiers(amount: CompiledAmount, scope: Scope) -> tuple[Expr, Expr, Expr, list
         keys = [ops.coalesce(sub.exact, sub.high, ops.lit(0.0, FLOAT)) for _, _, sub in tiers]
         best = []
         for i, c in enumerate(chosen):
-            beats = [~chosen[j] | (keys[i] > keys[j] if j < i else keys[i] >= keys[j]) for j in range(len(chosen)) if j != i]
-            best.append(c & ~any_unknown & ops.all_of(beats) if beats else c & ~any_unknown)
+            beats = [ops.or_(ops.not_(chosen[j]), keys[i] > keys[j] if j < i else keys[i] >= keys[j]) for j in range(len(chosen)) if j != i]
+            best.append(ops.all_of([c, ops.not_(any_unknown), *beats]))
     none_or_zero = ops.when(any_unknown, null, ops.lit(0.0, FLOAT))
     exact = ops.chain([(b, sub.exact) for b, (_, _, sub) in zip(best, tiers)], none_or_zero)
     low = ops.chain([(b, sub.low) for b, (_, _, sub) in zip(best, tiers)], null)
     high = ops.chain([(b, sub.high) for b, (_, _, sub) in zip(best, tiers)], null)
     exact, low, high = scope.atom(exact), scope.atom(low), scope.atom(high)
     for b, (_, _, sub) in zip(best, tiers):
-        unknown.extend((node, _and(b, guard)) for node, guard in sub.unknown)
+        unknown.extend((node, both(b, guard, ops)) for node, guard in sub.unknown)
     return exact, low, high, unknown
 
 
@@ -320,9 +316,14 @@ class Limits:
     depends: dict[str, list[str]]  # measure or cap group id -> the measures whose columns its limit reads
 
 
+def _has_status(status: Expr, name: str, ops: Ops) -> Expr:
+    value = ops.constant(status)
+    return ops.fill_false(status == ops.lit(CODE[name], "int")) if value is VARIES else ops.lit(value == CODE[name], BOOL)
+
+
 def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
     """`match.apply_limits`, group by group in the pack's order (a cap sees the exclusions before it)."""
-    eligible = {mid: ops.fill_false(p.status == ops.lit(CODE[ELIGIBLE], "int")) for mid, p in plans.items()}
+    eligible = {mid: _has_status(p.status, ELIGIBLE, ops) for mid, p in plans.items()}
     counted: dict[str, Expr] = {mid: ops.lit(True, BOOL) for mid in plans}
     reductions: list[tuple[str, Expr]] = []
     depends: dict[str, list[str]] = {}
@@ -334,12 +335,12 @@ def limits(pack: Pack, plans: dict[str, MeasurePlan], ops: Ops) -> Limits:
             best = {m: plans[m].best(ops) for m in members}
             for m in members:
                 # kept: no other eligible member beats it on (best amount, id)
-                beaten_by = [eligible[o] & ((best[o] > best[m]) | ((best[o] == best[m]) & ops.lit(o > m, BOOL))) for o in members if o != m]
-                keep = ~ops.any_of(beaten_by)
-                counted[m] = counted[m] & (~eligible[m] | keep)
+                beaten_by = [ops.and_(eligible[o], ops.or_(best[o] > best[m], ops.and_(best[o] == best[m], ops.lit(o > m, BOOL)))) for o in members if o != m]
+                keep = ops.not_(ops.any_of(beaten_by))
+                counted[m] = ops.and_(counted[m], ops.or_(ops.not_(eligible[m]), keep))
         elif group.kind == "combined_cap" and group.cap is not None and members:
             zero = ops.lit(0.0, FLOAT)
-            parts = [ops.when(eligible[m] & counted[m] & ops.not_null(plans[m].exact), plans[m].exact, zero) for m in members]
+            parts = [ops.when(ops.all_of([eligible[m], counted[m], ops.not_null(plans[m].exact)]), plans[m].exact, zero) for m in members]
             subtotal = parts[0]
             for p in parts[1:]:
                 subtotal = subtotal + p

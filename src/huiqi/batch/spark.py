@@ -1,10 +1,13 @@
 """The Spark engine: the same plans as Spark SQL column expressions, for registries beyond one machine.
 
-The measures compile through `SparkOps` into `pyspark.sql.Column`s (no Python UDFs: executors run
-JVM code only, so Python is needed only where the driver runs). One projection adds every
-measure's lets, condition atoms and amount atoms (amount atoms are guarded by the measure's own
-`active`, so Spark's CASE short-circuit skips them where the calculator would not compute them);
-then each row becomes one struct per kept measure, exploded into the long results.
+The measures compile through `SparkOps` into Spark SQL text (no Python UDFs: executors run JVM
+code only, so Python is needed only where the driver runs). Planning, not data, is Spark's cost
+for a whole pack, so the plan is kept small: constants are folded while compiling (a measure that
+reads a column the registry lacks is often a literal), a measure that can write no row is left
+out, and a few projections add the columns level by level — lets, condition atoms, each measure's
+`active` (amount atoms are guarded by it, so Spark's CASE short-circuit skips them where the
+calculator would not compute them), amount atoms, guards, then every result field. Each row then
+becomes one struct (naming only columns) per kept measure, exploded into the long results.
 
 Locally (`huiqi batch --engine spark`) the session is `local[*]`; under `spark-submit` the session
 comes from the submit configuration. Run as a job:
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from huiqi.batch import engine
-from huiqi.batch.columns import SparkOps
+from huiqi.batch.columns import VARIES, SparkOps
 from huiqi.batch.engine import DIMENSIONS, ROW, BatchError
 from huiqi.batch.plan import CODE, RECEIVED_COLUMN, STATUSES
 from huiqi.calculator.evaluate import ELIGIBLE, UNKNOWN
@@ -91,30 +94,22 @@ def evaluate(df: DataFrame, pack: Pack, as_of: date, measure_ids: Sequence[str],
     ops = SparkOps()
     df = prepare(df)
     plans = engine.build_plans(pack, measure_ids, as_of, df.columns, ops=ops)
-    live = {mid: p for mid, p in plans.measures.items() if p.static_status is None or p.static_status in keep}
+    live = {mid: p for mid, p in plans.measures.items() if _may_be_written(p, ops, keep, unknown_rows)}
     needed = set(live) | {d for mid in live for d in plans.limits.depends.get(mid, [])} | {d for gid, _ in plans.limits.reductions for d in plans.limits.depends[gid]}
     df = _add_stages(df, [plans.measures[m] for m in plans.measures if m in needed], ops)
+    # every field of every measure as a column first: the struct stage then only names columns
+    # (analysing one expression of a hundred thousand characters takes Spark far longer)
+    outputs = {mid: _fields(mid, plan, plans) for mid, plan in live.items()}
+    df = df.selectExpr("*", *[f"{expr} AS `{_column(name, mid)}`" for mid, fields in outputs.items() for name, expr in fields.items()])
     keep_codes = ", ".join(str(CODE[s]) for s in keep)
     structs = []
-    for mid, plan in live.items():
-        status = f"CAST({plan.status.text} AS INT)"
+    for mid, fields in outputs.items():
+        status, local = f"`{_column('status', mid)}`", f"`{_column('local', mid)}`"
         kept = f"({status} IN ({keep_codes}))"
         if unknown_rows != "all":
-            kept = f"({kept} AND ({status} != {CODE[UNKNOWN]} OR {plan.local.text}))"
-        mask = plan.mask
-        fields = [
-            f"'{mid}' AS measure_id",
-            f"{status} AS status",
-            f"{plan.exact.text} AS amount",
-            f"{plan.low.text} AS amount_min",
-            f"{plan.high.text} AS amount_max",
-            f"{'CAST(NULL AS ARRAY<STRING>)' if mask is not None else plan.missing.text} AS missing",
-            f"{mask.text if mask is not None else 'CAST(NULL AS BIGINT)'} AS _mask",
-            f"{plans.limits.counted[mid].text} AS counted",
-            f"{plan.received.text} AS received",
-            f"{plan.local.text} AS local",
-        ]
-        structs.append(f"CASE WHEN {kept} THEN named_struct({', '.join(_named(f) for f in fields)}) END")
+            kept = f"({kept} AND ({status} != {CODE[UNKNOWN]} OR {local}))"
+        named = ", ".join(f"'{name}', `{_column(name, mid)}`" for name in fields)
+        structs.append(f"CASE WHEN {kept} THEN named_struct('measure_id', '{mid}', {named}) END")
     carry = [f"`{c}`" for c in plans.carry]
     if structs:
         exploded = df.selectExpr(f"`{ROW}`", *carry, f"explode(array_compact(array({', '.join(structs)}))) AS r")
@@ -130,10 +125,34 @@ def evaluate(df: DataFrame, pack: Pack, as_of: date, measure_ids: Sequence[str],
     return rows, reductions, plans
 
 
-def _named(field: str) -> str:
-    """'expr AS name' → "'name', expr" for named_struct."""
-    expr, _, name = field.rpartition(" AS ")
-    return f"'{name}', {expr}"
+def _may_be_written(plan, ops: SparkOps, keep: Sequence[str], unknown_rows: str) -> bool:
+    """False when no row can be kept: out of force, or (writing local unknowns only) unknown on every row because of absent columns."""
+    status = ops.constant(plan.status)
+    if status is VARIES:
+        return True
+    if status not in [CODE[s] for s in keep]:
+        return False
+    return not (unknown_rows != "all" and status == CODE[UNKNOWN] and ops.constant(plan.local) is False)
+
+
+def _column(what: str, mid: str) -> str:
+    return f"_{what}:{mid}"
+
+
+def _fields(mid: str, plan, plans: engine.Plans) -> dict[str, str]:
+    """A result row's fields (after `measure_id`) as SQL, in order."""
+    mask = plan.mask
+    return {
+        "status": f"CAST({plan.status.text} AS INT)",
+        "amount": plan.exact.text,
+        "amount_min": plan.low.text,
+        "amount_max": plan.high.text,
+        "missing": "CAST(NULL AS ARRAY<STRING>)" if mask is not None else plan.missing.text,
+        "_mask": mask.text if mask is not None else "CAST(NULL AS BIGINT)",
+        "counted": plans.limits.counted[mid].text,
+        "received": plan.received.text,
+        "local": plan.local.text,
+    }
 
 
 def _add_stages(df: DataFrame, plans: list, ops: SparkOps) -> DataFrame:
@@ -144,10 +163,13 @@ def _add_stages(df: DataFrame, plans: list, ops: SparkOps) -> DataFrame:
     conditions = [f"{expr.text} AS `{name}`" for p in plans for name, expr in p.conditions]
     if conditions:
         df = df.selectExpr("*", *conditions)
+    with_amounts = [p for p in plans if p.amounts]
+    if with_amounts:
+        df = df.selectExpr("*", *[f"{p.active.text} AS `{_column('active', p.id)}`" for p in with_amounts])
     levels = [p.amount_levels(_refs) for p in plans]
     for k in range(max((len(g) for g in levels), default=0)):
         # computed only where the calculator computes an amount (CASE short-circuits the rest)
-        exprs = [f"CASE WHEN {p.active.text} THEN {expr.text} END AS `{name}`" for p, g in zip(plans, levels) if len(g) > k for name, expr in g[k]]
+        exprs = [f"CASE WHEN `{_column('active', p.id)}` THEN {expr.text} END AS `{name}`" for p, g in zip(plans, levels) if len(g) > k for name, expr in g[k]]
         df = df.selectExpr("*", *exprs)
     guards = [f"{expr.text} AS `{name}`" for p in plans for name, expr in p.guards]
     return df.selectExpr("*", *guards) if guards else df
