@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,17 @@ def require_chromium() -> None:
         if os.environ.get("CI"):
             raise RuntimeError("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
         pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@contextmanager
+def launched_chromium() -> Iterator:
+    """Debian's Chromium, headless with the flags above, for one test module; the screenshot folder made."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

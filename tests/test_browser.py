@@ -10,15 +10,14 @@ import re
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, SHOTS, require_chromium
+from browser_support import SHOTS, launched_chromium, require_chromium
 from openpyxl import load_workbook
 
 require_chromium()
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from huiqi.web.local_server import running_server  # noqa: E402
 
@@ -32,11 +31,8 @@ def server(db_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(params=["phone", "desktop"])

@@ -21,7 +21,6 @@ evaluated, with that fact unknown. Nothing is dropped: rows read = rows evaluate
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
