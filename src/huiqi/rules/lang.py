@@ -354,14 +354,7 @@ def _compile(node: Node, year: int) -> Compiled:
 
 
 def _compile_arith(op: str, lf: Compiled, rf: Compiled) -> Compiled:
-    if op == "+":
-        combine = _add
-    elif op == "-":
-        combine = _subtract
-    elif op == "*":
-        combine = _multiply
-    else:
-        combine = _divide
+    combine = _ARITHMETIC[op]
 
     def arith(env: Env, as_of: date) -> Value:
         left = lf(env, as_of)
@@ -373,22 +366,17 @@ def _compile_arith(op: str, lf: Compiled, rf: Compiled) -> Compiled:
     return arith
 
 
-def _add(left: Any, right: Any) -> Any:
-    return left + right
-
-
 def _subtract(left: Any, right: Any) -> Any:
     if isinstance(left, date) and isinstance(right, date):
         return (left - right).days
     return left - right
 
 
-def _multiply(left: Any, right: Any) -> Any:
-    return left * right
-
-
 def _divide(left: Any, right: Any) -> Any:
     return None if right == 0 else left / right
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Value]] = {"+": operator.add, "-": _subtract, "*": operator.mul, "/": _divide}
 
 
 def _compile_compare(op: str, left: Node, right: Node, year: int) -> Compiled:
