@@ -130,7 +130,7 @@ def test_calculator_trace_loads_when_opened(server, page: Page):
     page.get_by_label("评估日期").fill("2022-06-30")
     page.get_by_label("在天津市注册").select_option("true")
     page.get_by_label("所属行业").select_option("manufacturing")
-    page.wait_for_load_state("networkidle")  # the last answer's results are on the page
+    expect(page.locator("#results")).to_have_attribute("aria-busy", "false")  # the last answer's results are on the page
     card = page.locator(".result").first
     expect(card).to_be_visible()
     card.get_by_text("计算过程").click()

@@ -144,9 +144,11 @@ function renderFields() {
   box.replaceChildren(...STARTERS[state.subject].map(resolvePath).concat(state.asked).map(buildField));
 }
 
+// #results is aria-busy from an answer until the results for it are on the page (screen readers, tests).
 function schedule() {
   clearTimeout(state.timer);
-  state.timer = setTimeout(run, 250);
+  $("#results").setAttribute("aria-busy", "true");
+  state.timer = setTimeout(() => { state.timer = null; run(); }, 250);
 }
 
 function profile() {
@@ -180,6 +182,7 @@ async function run() {
   } catch (error) {
     if (ticket === latestRun) $("#totals").textContent = "无法计算：" + error.message;
   }
+  if (ticket === latestRun && !state.timer) $("#results").setAttribute("aria-busy", "false");
 }
 
 function render(data) {
